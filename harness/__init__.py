@@ -1,0 +1,1 @@
+"""The arena's orchestrator: discovers, builds, runs, checks, loads and reports servers."""

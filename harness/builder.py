@@ -1,0 +1,114 @@
+"""Builds servers with cargo (or maturin), reusing cargo's incremental state.
+
+Servers that share the workspace target directory are built in one cargo
+invocation; each variant gets its own invocation and target directory so
+that cargo cannot unify its features with another build.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from .errors import HarnessError, log_tail
+from .manifest import ServerSpec
+from .paths import LOG_DIR, ROOT, TARGET_DIR
+
+WHEEL_DIR = TARGET_DIR / "wheels"
+
+
+def build(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, float]:
+    """Builds the given servers; returns seconds spent per build step."""
+    if any(s.build.kind in ("cargo", "maturin") for s in specs) and not shutil.which("cargo"):
+        raise SystemExit("cargo is not on PATH: install the Rust toolchain (https://rustup.rs) and retry")
+    timings: dict[str, float] = {}
+    for key, group in _cargo_groups(specs).items():
+        timings[", ".join(s.name for s in group)] = _cargo_build(group, *key, echo=echo)
+    for spec in specs:
+        if spec.build.kind == "maturin":
+            timings[spec.name] = _maturin_build(spec, echo=echo)
+    return timings
+
+
+def _cargo_groups(specs: list[ServerSpec]) -> dict[tuple, list[ServerSpec]]:
+    groups: dict[tuple, list[ServerSpec]] = defaultdict(list)
+    for spec in specs:
+        if spec.build.kind == "cargo":
+            b = spec.build
+            groups[(b.target_dir, b.features, b.no_default_features)].append(spec)
+    return groups
+
+
+def _cargo_build(group: list[ServerSpec], target_dir: Path, features: tuple, no_default: bool, *, echo: bool) -> float:
+    cmd = ["cargo", "build", "--release", "--locked", "--target-dir", str(target_dir)]
+    for spec in group:
+        cmd += ["-p", spec.build.package]
+    if no_default:
+        cmd.append("--no-default-features")
+    if features:
+        cmd += ["--features", ",".join(features)]
+    name = group[0].name if len(group) == 1 else "+".join(s.name for s in group)
+    started = time.monotonic()
+    _run(cmd, server=name, step="build", log=LOG_DIR / f"build-{group[0].name}.log", echo=echo)
+    for spec in group:
+        if not spec.build.binary.exists():
+            raise HarnessError(spec.name, "build", f"cargo succeeded but {spec.build.binary} does not exist (check build.bin)")
+    return time.monotonic() - started
+
+
+def _maturin_build(spec: ServerSpec, *, echo: bool) -> float:
+    """Builds a release wheel and installs it into the running interpreter."""
+    started = time.monotonic()
+    log = LOG_DIR / f"build-{spec.name}.log"
+    out_dir = WHEEL_DIR / spec.name
+    shutil.rmtree(out_dir, ignore_errors=True)
+    _run(
+        [sys.executable, "-m", "maturin", "build", "--release", "--locked", "--out", str(out_dir),
+         "--manifest-path", str(spec.directory / "Cargo.toml")],
+        server=spec.name, step="build", log=log, echo=echo,
+        env_extra={"CARGO_TARGET_DIR": str(spec.build.target_dir)},
+    )
+    wheels = sorted(out_dir.glob("*.whl"))
+    if not wheels:
+        raise HarnessError(spec.name, "build", f"maturin wrote no wheel into {out_dir}", log)
+    _run([sys.executable, "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheels[-1])],
+         server=spec.name, step="install wheel", log=log, echo=echo, append=True)
+    return time.monotonic() - started
+
+
+def _run(cmd: list[str], *, server: str, step: str, log: Path, echo: bool,
+         env_extra: dict[str, str] | None = None, append: bool = False) -> None:
+    import os
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **(env_extra or {})}
+    with log.open("a" if append else "w") as out:
+        out.write("$ " + " ".join(cmd) + "\n")
+        out.flush()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            if echo:
+                sys.stderr.write(line)
+        code = proc.wait()
+    if code != 0:
+        raise HarnessError(server, step, f"`{' '.join(cmd[:3])} ...` exited {code}", log, _compiler_errors(log))
+
+
+def _compiler_errors(log: Path) -> str:
+    """The compiler's error blocks, or the log's tail when there are none."""
+    lines = log.read_text(errors="replace").splitlines()
+    blocks, keep = [], False
+    for line in lines:
+        if line.startswith("error"):
+            keep = True
+        elif line and not line[0].isspace() and not line.startswith(("-->", "|", "=")):
+            keep = False
+        if keep:
+            blocks.append(line)
+    return "\n".join(blocks[:80]) if blocks else log_tail(log)

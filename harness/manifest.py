@@ -1,0 +1,228 @@
+"""`servers/*/server.toml` into typed, validated server specs.
+
+A manifest describes one server, or several *variants* of one source that
+differ in a few keys (ntex on three runtimes): each `[variants.NAME]` table
+is merged over the rest of the manifest and registered as server NAME, built
+in its own cargo invocation and target directory so cargo never unifies the
+variants' features.
+
+Format (every key required unless marked optional):
+
+    name = "axum"                       # registered name = its Server header
+    description = "..."
+    contender = true                    # optional, default true; false: calibration only
+    [framework]  name = "axum"; crate = "axum"  (Rust)  or  pypi = "granian" (Python)
+    [runtime]    name = "tokio ..."; io_model = "epoll" | "io_uring" | ...
+                 worker_unit = "thread" | "process"   # optional, default "thread"
+                 threads_per_worker = 1               # optional: threads one more worker adds
+    [build]      kind = "cargo" | "maturin" | "none"
+                 package, bin           # cargo: the package and binary
+                 features = [...]       # optional
+                 no_default_features    # optional bool
+    [run]        command = ["{bin}", "--port", "{port}", ...]; env = {...} (optional)
+                 placeholders: {bin} {python} {dir} {host} {port} {workers}
+    [limits]     optional, documented timeouts and limits (shown in the report)
+    [deviations] optional, test name -> reason the server cannot pass it
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from .errors import ManifestError
+from .paths import TARGET_DIR
+
+BUILD_KINDS = ("cargo", "maturin", "none")
+PLACEHOLDERS = ("bin", "python", "dir", "host", "port", "workers")
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    kind: str
+    package: str | None = None
+    bin: str | None = None
+    features: tuple[str, ...] = ()
+    no_default_features: bool = False
+    # Variants get a target directory of their own; the rest share one.
+    target_dir: Path = TARGET_DIR
+
+    @property
+    def binary(self) -> Path | None:
+        return self.target_dir / "release" / self.bin if self.kind == "cargo" and self.bin else None
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    name: str
+    description: str
+    contender: bool
+    framework: str
+    framework_crate: str | None
+    framework_pypi: str | None
+    runtime: str
+    io_model: str
+    build: BuildSpec
+    command: tuple[str, ...]
+    env: dict[str, str]
+    limits: dict[str, Any]
+    deviations: dict[str, str]
+    directory: Path
+    manifest: Path
+    # The whole [runtime] table: also worker_unit ("thread" | "process") and
+    # threads_per_worker, which the worker-count test reads.
+    runtime_info: dict[str, Any] = field(default_factory=dict)
+    variant_of: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def argv(self, *, host: str, port: int, workers: int, python: str) -> list[str]:
+        values = {
+            "bin": str(self.build.binary) if self.build.binary else "",
+            "python": python,
+            "dir": str(self.directory),
+            "host": host,
+            "port": str(port),
+            "workers": str(workers),
+        }
+        return [part.format(**values) for part in self.command]
+
+
+def load_manifest(path: Path) -> list[ServerSpec]:
+    """One spec, or one per variant, from a server.toml."""
+    try:
+        doc = tomlkit.parse(path.read_text()).unwrap()
+    except OSError as exc:
+        raise ManifestError(path, "<file>", f"cannot be read: {exc}") from exc
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise ManifestError(path, "<file>", f"is not valid TOML: {exc}") from exc
+    variants = doc.pop("variants", None)
+    if variants is None:
+        return [_spec(path, doc, variant_of=None)]
+    if not isinstance(variants, dict) or not variants:
+        raise ManifestError(path, "variants", "must be a table of at least one [variants.NAME]")
+    specs = []
+    for name, overrides in variants.items():
+        if not isinstance(overrides, dict):
+            raise ManifestError(path, f"variants.{name}", "must be a table")
+        merged = _merge(copy.deepcopy(doc), overrides)
+        merged["name"] = name
+        specs.append(_spec(path, merged, variant_of=doc.get("name")))
+    return specs
+
+
+def _merge(base: dict, over: dict) -> dict:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def _spec(path: Path, doc: dict, variant_of: str | None) -> ServerSpec:
+    get = _Getter(path, doc)
+    name = get.str("name")
+    kind = get.str("build.kind")
+    if kind not in BUILD_KINDS:
+        raise ManifestError(path, "build.kind", f"must be one of {', '.join(BUILD_KINDS)}, not {kind!r}")
+    framework_crate = get.opt_str("framework.crate")
+    framework_pypi = get.opt_str("framework.pypi")
+    if not (framework_crate or framework_pypi):
+        raise ManifestError(path, "framework.crate", "missing (or give framework.pypi for a Python framework)")
+    build = BuildSpec(
+        kind=kind,
+        package=get.str("build.package") if kind in ("cargo", "maturin") else get.opt_str("build.package"),
+        bin=get.str("build.bin") if kind == "cargo" else None,
+        features=tuple(get.str_list("build.features", default=[])),
+        no_default_features=get.bool("build.no_default_features", default=False),
+        target_dir=TARGET_DIR / "variants" / name if variant_of else TARGET_DIR,
+    )
+    command = tuple(get.str_list("run.command"))
+    if not command:
+        raise ManifestError(path, "run.command", "must not be empty")
+    for part in command:
+        try:
+            part.format(**{p: "" for p in PLACEHOLDERS})
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ManifestError(path, "run.command", f"unknown placeholder in {part!r}: {exc}") from exc
+    return ServerSpec(
+        name=name,
+        description=get.str("description"),
+        contender=get.bool("contender", default=True),
+        framework=get.str("framework.name"),
+        framework_crate=framework_crate,
+        framework_pypi=framework_pypi,
+        runtime=get.str("runtime.name"),
+        io_model=get.str("runtime.io_model"),
+        build=build,
+        command=command,
+        env={k: str(v) for k, v in get.table("run.env").items()},
+        limits=dict(get.table("limits")),
+        deviations={k: _reason(path, k, v) for k, v in get.table("deviations").items()},
+        directory=path.parent,
+        manifest=path,
+        runtime_info=dict(get.table("runtime")),
+        variant_of=variant_of,
+        extra={k: v for k, v in doc.items() if k not in _KNOWN_TOP},
+    )
+
+
+_KNOWN_TOP = {"name", "description", "contender", "framework", "runtime", "build", "run", "limits", "deviations"}
+
+
+def _reason(path: Path, test: str, reason: Any) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ManifestError(path, f"deviations.{test}", "must be a non-empty reason string")
+    return reason
+
+
+class _Getter:
+    """Reads dotted keys, raising ManifestError that names the field."""
+
+    _MISSING = object()
+
+    def __init__(self, path: Path, doc: dict):
+        self.path, self.doc = path, doc
+
+    def _raw(self, dotted: str) -> Any:
+        node: Any = self.doc
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return self._MISSING
+            node = node[part]
+        return node
+
+    def _typed(self, dotted: str, kind: type, what: str, default: Any) -> Any:
+        value = self._raw(dotted)
+        if value is self._MISSING:
+            if default is self._MISSING:
+                raise ManifestError(self.path, dotted, "missing")
+            return default
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ManifestError(self.path, dotted, f"must be {what}, not {type(value).__name__}")
+        return value
+
+    def str(self, dotted: str) -> str:
+        value = self._typed(dotted, str, "a string", self._MISSING)
+        if not value.strip():
+            raise ManifestError(self.path, dotted, "must not be empty")
+        return value
+
+    def opt_str(self, dotted: str) -> str | None:
+        return self._typed(dotted, str, "a string", None)
+
+    def bool(self, dotted: str, default: bool) -> bool:
+        return self._typed(dotted, bool, "true or false", default)
+
+    def table(self, dotted: str) -> dict:
+        return self._typed(dotted, dict, "a table", {})
+
+    def str_list(self, dotted: str, default: Any = _MISSING) -> list[str]:
+        value = self._typed(dotted, list, "a list of strings", default)
+        if not all(isinstance(v, str) for v in value):
+            raise ManifestError(self.path, dotted, "must be a list of strings")
+        return value

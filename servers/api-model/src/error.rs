@@ -1,0 +1,96 @@
+use serde::Serialize;
+
+/// Every error the contract knows, with its status and wire code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiError {
+    BadRequest,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Internal,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+}
+
+impl ApiError {
+    pub const ALL: [ApiError; 6] = [
+        ApiError::BadRequest,
+        ApiError::NotFound,
+        ApiError::MethodNotAllowed,
+        ApiError::PayloadTooLarge,
+        ApiError::UnsupportedMediaType,
+        ApiError::Internal,
+    ];
+
+    pub const fn status(self) -> u16 {
+        match self {
+            ApiError::BadRequest => 400,
+            ApiError::NotFound => 404,
+            ApiError::MethodNotAllowed => 405,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::Internal => 500,
+        }
+    }
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            ApiError::BadRequest => "bad_request",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    /// The JSON body `{"error":"CODE"}`, serialized on each call.
+    pub fn body(self) -> Vec<u8> {
+        serde_json::to_vec(&ErrorBody { error: self.code() })
+            .expect("a struct of one string always serializes")
+    }
+
+    /// Maps a status a framework produced on its own (its router's 404, its
+    /// extractor's 413, ...) onto the contract's error, if it is one of ours.
+    pub const fn from_status(status: u16) -> Option<ApiError> {
+        match status {
+            400 => Some(ApiError::BadRequest),
+            404 => Some(ApiError::NotFound),
+            405 => Some(ApiError::MethodNotAllowed),
+            413 => Some(ApiError::PayloadTooLarge),
+            415 => Some(ApiError::UnsupportedMediaType),
+            500 => Some(ApiError::Internal),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_compact_json_with_code() {
+        assert_eq!(ApiError::NotFound.body(), br#"{"error":"not_found"}"#);
+    }
+
+    #[test]
+    fn status_round_trips() {
+        for e in ApiError::ALL {
+            assert_eq!(ApiError::from_status(e.status()), Some(e));
+        }
+        assert_eq!(ApiError::from_status(200), None);
+    }
+}

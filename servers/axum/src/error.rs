@@ -1,0 +1,23 @@
+use api_model::ApiError;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The contract's errors as an axum response; a newtype because both
+/// `ApiError` and `IntoResponse` live in other crates.
+#[derive(Debug)]
+pub struct Error(pub ApiError);
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error(e)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status()).expect("contract statuses are valid");
+        let json = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
+        (status, [(CONTENT_TYPE, json)], self.0.body()).into_response()
+    }
+}

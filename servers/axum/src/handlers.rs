@@ -1,0 +1,80 @@
+use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, Path, Request};
+use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::Error;
+
+const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
+const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+
+pub async fn plaintext() -> impl IntoResponse {
+    ([(CONTENT_TYPE, TEXT)], api_model::PLAINTEXT_BODY)
+}
+
+pub async fn json() -> impl IntoResponse {
+    ([(CONTENT_TYPE, JSON)], Message::hello().to_json())
+}
+
+/// `Path<String>` rather than `Path<u64>`: the contract, not axum, decides
+/// what an id is; a segment that is not UTF-8 is axum's rejection, mapped to 400.
+pub async fn user(id: Result<Path<String>, PathRejection>) -> Result<impl IntoResponse, Error> {
+    let Path(id) = id.map_err(|_| ApiError::BadRequest)?;
+    let user = User::lookup(&id)?;
+    Ok(([(CONTENT_TYPE, JSON)], user.to_json()))
+}
+
+pub async fn echo(JsonBody(body): JsonBody) -> Result<impl IntoResponse, Error> {
+    Ok(([(CONTENT_TYPE, JSON)], echo_rules::echo(&body)?))
+}
+
+pub async fn not_found() -> Error {
+    Error(ApiError::NotFound)
+}
+
+pub async fn method_not_allowed(uri: Uri) -> Response {
+    let mut res = Error(ApiError::MethodNotAllowed).into_response();
+    if let Some((route, _)) = Route::match_path(uri.path()) {
+        res.headers_mut().insert(ALLOW, HeaderValue::from_static(route.allow()));
+    }
+    res
+}
+
+/// A JSON request body read up to the contract's limit: 415 on another media
+/// type, 413 on a declared or streamed body past the limit.
+pub struct JsonBody(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers();
+        if !headers.get(CONTENT_TYPE).is_some_and(|ct| media::is_json(ct.as_bytes())) {
+            return Err(ApiError::UnsupportedMediaType.into());
+        }
+        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| !echo_rules::declared_length_allowed(len)) {
+            return Err(ApiError::PayloadTooLarge.into());
+        }
+        let body: Body = req.into_body();
+        match axum::body::to_bytes(body, BODY_LIMIT).await {
+            Ok(bytes) => Ok(JsonBody(bytes)),
+            Err(e) if is_length_limit(&e) => Err(ApiError::PayloadTooLarge.into()),
+            Err(_) => Err(ApiError::BadRequest.into()),
+        }
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
