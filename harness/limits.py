@@ -24,16 +24,25 @@ class Limit:
     unit: str
 
 
-LIMITS: dict[str, Limit] = {lim.key: lim for lim in (
-    Limit("header_read_timeout_s", "a request head (first or next) must be complete within this time, counted from "
-          "connection open or the first byte; also bounds a connection that never sends anything", 10, 20, "s"),
-    Limit("idle_timeout_s", "a keep-alive connection with no request in flight is closed after this time", 10, 20, "s"),
-    Limit("body_read_timeout_s", "a request body must arrive whole within this time after its head", 10, 20, "s"),
-    Limit("max_headers", "more header fields than this are rejected (431 or 400)", 100, 256, "fields"),
-    Limit("max_header_bytes", "a request head (request line + headers) larger than this is rejected", 16384, 16384, "bytes"),
-    Limit("max_uri_bytes", "a request target longer than this is rejected (414, 431 or 400)", 8192, 8192, "bytes"),
-    Limit("body_limit_bytes", "request bodies over this are answered 413", 1048576, 1048576, "bytes"),
-)}
+LIMITS: dict[str, Limit] = {
+    lim.key: lim
+    for lim in (
+        Limit(
+            "header_read_timeout_s",
+            "a request head (first or next) must be complete within this time, counted from "
+            "connection open or the first byte; also bounds a connection that never sends anything",
+            10,
+            20,
+            "s",
+        ),
+        Limit("idle_timeout_s", "a keep-alive connection with no request in flight is closed after this time", 10, 20, "s"),
+        Limit("body_read_timeout_s", "a request body must arrive whole within this time after its head", 10, 20, "s"),
+        Limit("max_headers", "more header fields than this are rejected (431 or 400)", 100, 256, "fields"),
+        Limit("max_header_bytes", "a request head (request line + headers) larger than this is rejected", 16384, 16384, "bytes"),
+        Limit("max_uri_bytes", "a request target longer than this is rejected (414, 431 or 400)", 8192, 8192, "bytes"),
+        Limit("body_limit_bytes", "request bodies over this are answered 413", 1048576, 1048576, "bytes"),
+    )
+}
 
 
 def documented(spec: Any, key: str) -> float | None:

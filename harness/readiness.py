@@ -111,8 +111,9 @@ def _load_json(path: Path) -> dict:
         return {}
 
 
-def collect(specs: list[ServerSpec] | None = None, hostile_path: Path | None = None,
-            soak_records: dict[str, dict] | None = None) -> list[Row]:
+def collect(
+    specs: list[ServerSpec] | None = None, hostile_path: Path | None = None, soak_records: dict[str, dict] | None = None
+) -> list[Row]:
     if specs is None:
         specs = registry.select(registry.discover(), None, contenders_only=True)
     tests = _load_json(hostile_path or hostile_results_path()).get("servers", {})
@@ -122,30 +123,47 @@ def collect(specs: list[ServerSpec] | None = None, hostile_path: Path | None = N
     for spec in specs:
         entry = tests.get(spec.name, {})
         suites, seconds = entry.get("suites", {}), entry.get("seconds", {})
-        rows.append(Row(
-            server=spec.name,
-            conformance=SuiteScore.of(suites.get("conformance"), seconds.get("conformance")),
-            hardening=SuiteScore.of(suites.get("hostile"), seconds.get("hostile")),
-            deviations=dict(spec.deviations),
-            soak=soak_records.get(spec.name),
-            header_timeout=describe(spec, "header_read_timeout_s"),
-            idle_timeout=describe(spec, "idle_timeout_s"),
-            body_timeout=describe(spec, "body_read_timeout_s"),
-            body_limit=describe(spec, "body_limit_bytes"),
-        ))
+        rows.append(
+            Row(
+                server=spec.name,
+                conformance=SuiteScore.of(suites.get("conformance"), seconds.get("conformance")),
+                hardening=SuiteScore.of(suites.get("hostile"), seconds.get("hostile")),
+                deviations=dict(spec.deviations),
+                soak=soak_records.get(spec.name),
+                header_timeout=describe(spec, "header_read_timeout_s"),
+                idle_timeout=describe(spec, "idle_timeout_s"),
+                body_timeout=describe(spec, "body_read_timeout_s"),
+                body_limit=describe(spec, "body_limit_bytes"),
+            )
+        )
     return rows
 
 
-COLUMNS = ("server", "verdict", "conformance core", "hardening", "soak", "header timeout", "idle timeout",
-           "body timeout", "body limit", "deviations")
+COLUMNS = (
+    "server",
+    "verdict",
+    "conformance core",
+    "hardening",
+    "soak",
+    "header timeout",
+    "idle timeout",
+    "body timeout",
+    "body limit",
+    "deviations",
+)
 
 
 def _cells(row: Row) -> list[str]:
     return [
-        row.server, row.verdict,
+        row.server,
+        row.verdict,
         row.conformance.text() if row.conformance else "not run",
         row.hardening.text() if row.hardening else "not run",
-        row.soak_text(), row.header_timeout, row.idle_timeout, row.body_timeout, row.body_limit,
+        row.soak_text(),
+        row.header_timeout,
+        row.idle_timeout,
+        row.body_timeout,
+        row.body_limit,
         str(len(row.deviations)),
     ]
 
@@ -153,8 +171,7 @@ def _cells(row: Row) -> list[str]:
 def render_markdown(rows: list[Row] | None = None) -> str:
     rows = collect() if rows is None else rows
     esc = lambda s: s.replace("|", "\\|")  # noqa: E731
-    out = ["## Production readiness", "",
-           "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out = ["## Production readiness", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     out += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in rows]
     failing = [(r.server, s) for r in rows for s in (r.conformance, r.hardening) if s and s.failed]
     if failing:
@@ -173,21 +190,26 @@ def render_html(rows: list[Row] | None = None) -> str:
     e = html.escape
     head = "".join(f"<th>{e(c)}</th>" for c in COLUMNS)
     body = "".join(
-        f'<tr class="{e(r.verdict.replace(" ", "-"))}">' + "".join(f"<td>{e(c)}</td>" for c in _cells(r)) + "</tr>"
-        for r in rows)
-    devs = "".join(f"<li><b>{e(r.server)}</b> <code>{e(t)}</code>: {e(reason)}</li>"
-                   for r in rows for t, reason in r.deviations.items())
-    return (f'<section id="readiness"><h2>Production readiness</h2>'
-            f'<table class="readiness"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            + (f"<h3>Declared deviations</h3><ul>{devs}</ul>" if devs else "") + "</section>\n")
+        f'<tr class="{e(r.verdict.replace(" ", "-"))}">' + "".join(f"<td>{e(c)}</td>" for c in _cells(r)) + "</tr>" for r in rows
+    )
+    devs = "".join(
+        f"<li><b>{e(r.server)}</b> <code>{e(t)}</code>: {e(reason)}</li>" for r in rows for t, reason in r.deviations.items()
+    )
+    return (
+        f'<section id="readiness"><h2>Production readiness</h2>'
+        f'<table class="readiness"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        + (f"<h3>Declared deviations</h3><ul>{devs}</ul>" if devs else "")
+        + "</section>\n"
+    )
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("readiness", help="print the production-readiness matrix from the latest results")
     p.add_argument("names", nargs="*", help="servers (default: every contender)")
     p.add_argument("--html", action="store_true", help="HTML instead of markdown")
-    p.add_argument("--hostile", type=Path, default=None, help=f"test results JSON (default ${HOSTILE_RESULTS_ENV} "
-                   "or results/hostile.json)")
+    p.add_argument(
+        "--hostile", type=Path, default=None, help=f"test results JSON (default ${HOSTILE_RESULTS_ENV} or results/hostile.json)"
+    )
     p.set_defaults(func=cmd_readiness)
 
 

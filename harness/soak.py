@@ -106,10 +106,24 @@ def sample(pid: int) -> tuple[int, int]:
 
 def run_wrk(url: str, cfg: SoakConfig, log: Path) -> subprocess.Popen:
     cpus = cfg.client_cpus
-    argv = [wrk_binary(), "-t1", f"-c{cfg.connections}", f"-d{max(int(round(cfg.duration_s)), 1)}s",
-            "--timeout", "5s", "-s", str(LUA_SCRIPT), url]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True,
-                            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+    argv = [
+        wrk_binary(),
+        "-t1",
+        f"-c{cfg.connections}",
+        f"-d{max(int(round(cfg.duration_s)), 1)}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA_SCRIPT),
+        url,
+    ]
+    return subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=open(log, "w"),
+        text=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+    )
 
 
 def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict:
@@ -174,18 +188,21 @@ def judge(record: dict, cfg: SoakConfig) -> dict:
     warm = [s for s in samples if s["t"] >= cfg.warmup_s]
     growth = None
     if len(warm) >= 2:
-        tail = warm[-max(1, len(warm) // 4):]
+        tail = warm[-max(1, len(warm) // 4) :]
         growth = max(s["rss"] for s in tail) - warm[0]["rss"]
         limit = max(cfg.rss_growth_mib * 2**20, cfg.rss_growth_fraction * warm[0]["rss"])
         if growth > limit:
             failures.append(f"RSS grew {growth / 2**20:.1f} MiB after warm-up (limit {limit / 2**20:.1f} MiB)")
     fds_after = record.get("fds_after")
     if fds_after is not None and fds_after > record["fds_before"] + cfg.fd_slack:
-        failures.append(f"descriptors leaked: {record['fds_before']} before the load, {fds_after} "
-                        f"{cfg.fd_settle_s:g}s after it")
-    return {"passed": not failures, "failures": failures, "rss_growth": growth,
-            "peak_rss": max((s["rss"] for s in samples), default=None),
-            "peak_fds": max((s["fds"] for s in samples), default=None)}
+        failures.append(f"descriptors leaked: {record['fds_before']} before the load, {fds_after} {cfg.fd_settle_s:g}s after it")
+    return {
+        "passed": not failures,
+        "failures": failures,
+        "rss_growth": growth,
+        "peak_rss": max((s["rss"] for s in samples), default=None),
+        "peak_fds": max((s["fds"] for s in samples), default=None),
+    }
 
 
 def _config_dict(cfg: SoakConfig) -> dict:
@@ -245,7 +262,10 @@ def cmd_soak(args) -> int:
         write_results(records, out)
         wrk = record.get("wrk") or {}
         verdict = "PASS" if record["passed"] else "FAIL: " + "; ".join(record["failures"])
-        print(f"  {wrk.get('requests', 0)} requests, peak RSS {(record['peak_rss'] or 0) / 2**20:.1f} MiB, "
-              f"fds {record['fds_before']} -> {record['fds_after']}: {verdict}", flush=True)
+        print(
+            f"  {wrk.get('requests', 0)} requests, peak RSS {(record['peak_rss'] or 0) / 2**20:.1f} MiB, "
+            f"fds {record['fds_before']} -> {record['fds_after']}: {verdict}",
+            flush=True,
+        )
     print(f"wrote {out}")
     return 0 if all(r["passed"] for r in records) else 1

@@ -27,9 +27,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.support.rawhttp import Outcome, RawResponse
-
 from harness.limits import effective
+from tests.support.rawhttp import Outcome, RawResponse
 
 REJECT, TOLERATE, EXACT, PREFIX = "reject", "tolerate", "exact", "prefix"
 
@@ -95,13 +94,13 @@ def judge(case: Case, out: Outcome) -> list[str]:
     elif case.verdict == PREFIX:
         allowed = [[], [True], [True, False], [False]]
         shape = [is_ok(r, case.ok_body) if i == 0 else False for i, r in enumerate(rs)]
-        valid = shape in allowed and all(is_rejection(r) for r, ok in zip(rs, shape) if not ok)
+        valid = shape in allowed and all(is_rejection(r) for r, ok in zip(rs, shape, strict=True) if not ok)
         if not valid:
             problems.append(f"expected the first request's 200, then a rejection or close: {seen}")
         elif not out.closed and not (rs and is_rejection(rs[-1])):
             problems.append(f"neither rejected nor closed after the junk: {seen}")
     elif case.verdict == EXACT:
-        if len(rs) != len(case.exact) or not all(is_ok(r, b) for r, b in zip(rs, case.exact)):
+        if len(rs) != len(case.exact) or not all(is_ok(r, b) for r, b in zip(rs, case.exact, strict=False)):
             problems.append(f"expected exactly {len(case.exact)} 200 responses {list(case.exact)}: {seen}")
     if case.verdict in (REJECT, TOLERATE) and not rs and not out.closed:
         problems.append(f"no response and no close within {out.elapsed:.1f}s: a hang")
@@ -200,53 +199,84 @@ HEADERS = [
 
 SMUGGLING = [
     # RFC 9112 §6.1: with both, Transfer-Encoding wins (or 400), and the server MUST close.
-    Case("cl_then_te", cl_te("Content-Length: {N}", "Transfer-Encoding: chunked"), TOLERATE,
-         ok_body=ECHO_BODY, must_close=True),
-    Case("te_then_cl", cl_te("Transfer-Encoding: chunked", "Content-Length: {N}"), TOLERATE,
-         ok_body=ECHO_BODY, must_close=True),
-    Case("two_content_lengths", echo("Content-Length: 7", f"Content-Length: {len(ECHO_BODY + SENTINEL)}")
-         + ECHO_BODY + SENTINEL, REJECT, must_close=True),
-    Case("content_length_list", echo(f"Content-Length: 7, {len(ECHO_BODY + SENTINEL)}") + ECHO_BODY + SENTINEL,
-         REJECT, must_close=True),
+    Case("cl_then_te", cl_te("Content-Length: {N}", "Transfer-Encoding: chunked"), TOLERATE, ok_body=ECHO_BODY, must_close=True),
+    Case("te_then_cl", cl_te("Transfer-Encoding: chunked", "Content-Length: {N}"), TOLERATE, ok_body=ECHO_BODY, must_close=True),
+    Case(
+        "two_content_lengths",
+        echo("Content-Length: 7", f"Content-Length: {len(ECHO_BODY + SENTINEL)}") + ECHO_BODY + SENTINEL,
+        REJECT,
+        must_close=True,
+    ),
+    Case(
+        "content_length_list",
+        echo(f"Content-Length: 7, {len(ECHO_BODY + SENTINEL)}") + ECHO_BODY + SENTINEL,
+        REJECT,
+        must_close=True,
+    ),
     Case("content_length_non_numeric", echo("Content-Length: 7a") + ECHO_BODY + SENTINEL, REJECT, must_close=True),
     Case("content_length_negative", echo("Content-Length: -7") + ECHO_BODY + SENTINEL, REJECT, must_close=True),
     Case("content_length_plus_sign", echo("Content-Length: +7") + ECHO_BODY + SENTINEL, REJECT, must_close=True),
     Case("content_length_hex", echo("Content-Length: 0x7") + ECHO_BODY + SENTINEL, REJECT, must_close=True),
-    Case("content_length_overflow", echo("Content-Length: 18446744073709551623") + ECHO_BODY + SENTINEL,
-         REJECT, must_close=True),
+    Case("content_length_overflow", echo("Content-Length: 18446744073709551623") + ECHO_BODY + SENTINEL, REJECT, must_close=True),
     # chunked not the final coding: RFC 9112 §6.3 requires 400 and a close.
-    Case("te_chunked_identity", cl_te("Content-Length: {N}", "Transfer-Encoding: chunked, identity"), REJECT,
-         must_close=True),
-    Case("te_two_fields", cl_te("Transfer-Encoding: chunked", "Transfer-Encoding: identity", "Content-Length: {N}"),
-         REJECT, must_close=True),
+    Case("te_chunked_identity", cl_te("Content-Length: {N}", "Transfer-Encoding: chunked, identity"), REJECT, must_close=True),
+    Case(
+        "te_two_fields",
+        cl_te("Transfer-Encoding: chunked", "Transfer-Encoding: identity", "Content-Length: {N}"),
+        REJECT,
+        must_close=True,
+    ),
     Case("te_xchunked", cl_te("Content-Length: {N}", "Transfer-Encoding: xchunked"), REJECT, must_close=True),
     Case("te_quoted", cl_te("Content-Length: {N}", 'Transfer-Encoding: "chunked"'), REJECT, must_close=True),
-    Case("te_space_before_colon", cl_te("Content-Length: {N}", "Transfer-Encoding : chunked"), REJECT,
-         must_close=True),
+    Case("te_space_before_colon", cl_te("Content-Length: {N}", "Transfer-Encoding : chunked"), REJECT, must_close=True),
     # Either refused, or read as chunked (then the CL+TE rule: TE wins, close).
-    Case("te_vertical_tab", cl_te("Content-Length: {N}", "Transfer-Encoding:\x0bchunked"), TOLERATE,
-         ok_body=ECHO_BODY, must_close=True),
-    Case("te_obs_fold", cl_te("Content-Length: {N}", "Transfer-Encoding:", " chunked"), TOLERATE,
-         ok_body=ECHO_BODY, must_close=True),
+    Case(
+        "te_vertical_tab",
+        cl_te("Content-Length: {N}", "Transfer-Encoding:\x0bchunked"),
+        TOLERATE,
+        ok_body=ECHO_BODY,
+        must_close=True,
+    ),
+    Case(
+        "te_obs_fold",
+        cl_te("Content-Length: {N}", "Transfer-Encoding:", " chunked"),
+        TOLERATE,
+        ok_body=ECHO_BODY,
+        must_close=True,
+    ),
     Case("chunk_size_not_hex", chunked(b"zz"), REJECT, must_close=True),
     Case("chunk_size_negative", chunked(b"-7"), REJECT, must_close=True),
     Case("chunk_size_0x_prefix", chunked(b"0x7"), REJECT, must_close=True),
     Case("chunk_size_overflow", chunked(b"1" + b"0" * 16 + b"7"), REJECT, must_close=True),
-    Case("chunk_data_overrun", echo("Transfer-Encoding: chunked") + b"3\r\n" + ECHO_BODY + b"\r\n0\r\n\r\n" + SENTINEL,
-         REJECT, must_close=True),
-    Case("chunk_ext_bare_lf", echo("Transfer-Encoding: chunked") + b"7;x\n" + ECHO_BODY + b"\r\n0\r\n\r\n" + SENTINEL,
-         REJECT, must_close=True),
+    Case(
+        "chunk_data_overrun",
+        echo("Transfer-Encoding: chunked") + b"3\r\n" + ECHO_BODY + b"\r\n0\r\n\r\n" + SENTINEL,
+        REJECT,
+        must_close=True,
+    ),
+    Case(
+        "chunk_ext_bare_lf",
+        echo("Transfer-Encoding: chunked") + b"7;x\n" + ECHO_BODY + b"\r\n0\r\n\r\n" + SENTINEL,
+        REJECT,
+        must_close=True,
+    ),
     # A 1-byte body framed by 4 MiB of chunk extension: extension bytes must be
     # bounded, or the body limit is bypassed by framing.
-    Case("chunk_ext_unbounded", echo("Transfer-Encoding: chunked") + b"1;x=" + b"a" * (4 << 20) + b"\r\n1\r\n0\r\n\r\n",
-         REJECT),
+    Case("chunk_ext_unbounded", echo("Transfer-Encoding: chunked") + b"1;x=" + b"a" * (4 << 20) + b"\r\n1\r\n0\r\n\r\n", REJECT),
     # The body ends where Content-Length says: what follows is the next request.
-    Case("cl_exact_then_pipelined", echo("Content-Length: 7") + ECHO_BODY + get(target="/users/778"), EXACT,
-         exact=(ECHO_BODY, json.dumps({"id": 778, "name": "user-778", "email": "user-778@example.com",
-                                       "active": True, "score": 778 * 7919 % 1000}).encode())),
+    Case(
+        "cl_exact_then_pipelined",
+        echo("Content-Length: 7") + ECHO_BODY + get(target="/users/778"),
+        EXACT,
+        exact=(
+            ECHO_BODY,
+            json.dumps(
+                {"id": 778, "name": "user-778", "email": "user-778@example.com", "active": True, "score": 778 * 7919 % 1000}
+            ).encode(),
+        ),
+    ),
     # Junk after the body is a broken request line, not a prefix to skip.
-    Case("cl_then_junk_then_request", echo("Content-Length: 7") + ECHO_BODY + b"junk\r\n" + SENTINEL, PREFIX,
-         ok_body=ECHO_BODY),
+    Case("cl_then_junk_then_request", echo("Content-Length: 7") + ECHO_BODY + b"junk\r\n" + SENTINEL, PREFIX, ok_body=ECHO_BODY),
     # Content-Length covering the sentinel: it is body, invalid JSON, one 400.
     Case("cl_covers_request", echo(f"Content-Length: {len(ECHO_BODY + SENTINEL)}") + ECHO_BODY + SENTINEL, REJECT),
 ]
@@ -257,14 +287,21 @@ def _chunked_past_limit(spec) -> bytes:
     # (413), not a JSON error (400), can refuse it honestly.
     body = b'"' + b"a" * (2 * int(effective(spec, "body_limit_bytes"))) + b'"'
     step = 1 << 16
-    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in
-                      (body[i:i + step] for i in range(0, len(body), step)))
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[i : i + step] for i in range(0, len(body), step)))
     return echo("Transfer-Encoding: chunked") + chunks + b"0\r\n\r\n"
 
 
 BODY_LIMITS = [
     Case("declared_10_gib", echo("Content-Length: 10737418240"), REJECT),
     Case("chunked_past_limit", _chunked_past_limit, REJECT),
-    Case("content_length_past_limit", lambda spec: echo(f"Content-Length: {int(effective(spec, 'body_limit_bytes')) + 2}")
-         + b'"' + b"a" * int(effective(spec, "body_limit_bytes")) + b'"', REJECT),
+    Case(
+        "content_length_past_limit",
+        lambda spec: (
+            echo(f"Content-Length: {int(effective(spec, 'body_limit_bytes')) + 2}")
+            + b'"'
+            + b"a" * int(effective(spec, "body_limit_bytes"))
+            + b'"'
+        ),
+        REJECT,
+    ),
 ]

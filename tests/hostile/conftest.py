@@ -63,14 +63,17 @@ class ResultRecorder:
         from tests.conftest import deviation_keys
 
         key = deviation_keys(item, spec.name)[-1]
-        row = self.rows.setdefault(report.nodeid, {"server": spec.name, "suite": self._where(report)[0],
-                                                   "test": key, "outcome": "passed", "seconds": 0.0})
+        row = self.rows.setdefault(
+            report.nodeid,
+            {"server": spec.name, "suite": self._where(report)[0], "test": key, "outcome": "passed", "seconds": 0.0},
+        )
         row["seconds"] = round(row["seconds"] + report.duration, 3)
         if report.when == "call" or report.outcome != "passed":
             row["outcome"] = _outcome(report)
             if hasattr(report, "wasxfail"):
-                row["deviation"] = spec.deviations.get(next((k for k in deviation_keys(item, spec.name)
-                                                              if k in spec.deviations), ""), "")
+                row["deviation"] = spec.deviations.get(
+                    next((k for k in deviation_keys(item, spec.name) if k in spec.deviations), ""), ""
+                )
             if report.failed:
                 row["message"] = _short(report)
 
@@ -86,16 +89,19 @@ class ResultRecorder:
         fresh: dict[str, dict] = {}
         for row in self.rows.values():
             entry = fresh.setdefault(row["server"], {"recorded": time.strftime("%Y-%m-%dT%H:%M:%S"), "suites": {}})
-            entry["suites"].setdefault(row["suite"], []).append(
-                {k: v for k, v in row.items() if k not in ("server", "suite")})
+            entry["suites"].setdefault(row["suite"], []).append({k: v for k, v in row.items() if k not in ("server", "suite")})
         for name, entry in fresh.items():
             for suite, rows in entry["suites"].items():
                 entry.setdefault("seconds", {})[suite] = round(sum(r["seconds"] for r in rows), 1)
             # A partial run keeps the suites it did not run.
             old = servers.get(name, {})
             merged_suites = {**old.get("suites", {}), **entry["suites"]}
-            servers[name] = {**old, **entry, "suites": merged_suites,
-                             "seconds": {**old.get("seconds", {}), **entry.get("seconds", {})}}
+            servers[name] = {
+                **old,
+                **entry,
+                "suites": merged_suites,
+                "seconds": {**old.get("seconds", {}), **entry.get("seconds", {})},
+            }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2) + "\n")
 

@@ -65,7 +65,7 @@ class SlowClient:
             while (now := time.monotonic()) - start < self.deadline:
                 if self.trickle and now >= next_byte:
                     try:
-                        sock.send(self.trickle[position % len(self.trickle):][:1])
+                        sock.send(self.trickle[position % len(self.trickle) :][:1])
                     except OSError:
                         self.closed_after = now - start
                         return
@@ -86,14 +86,19 @@ class SlowClient:
 
 
 def slow_clients(spec) -> dict[str, SlowClient]:
-    echo_head = (b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 1000\r\n\r\n")
+    echo_head = b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
     clients = [
         SlowClient("silent_connection", "header_read_timeout_s", b""),
-        SlowClient("idle_keepalive", "idle_timeout_s", b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n",
-                   wait_for_response=True),
-        SlowClient("slowloris_headers", "header_read_timeout_s", b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n",
-                   trickle=b"X-Slow: loris\r\n", interval=HEADER_BYTE_INTERVAL_S),
+        SlowClient(
+            "idle_keepalive", "idle_timeout_s", b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n", wait_for_response=True
+        ),
+        SlowClient(
+            "slowloris_headers",
+            "header_read_timeout_s",
+            b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n",
+            trickle=b"X-Slow: loris\r\n",
+            interval=HEADER_BYTE_INTERVAL_S,
+        ),
         SlowClient("slow_body", "body_read_timeout_s", echo_head + b"[", trickle=b"1,", interval=BODY_BYTE_INTERVAL_S),
         SlowClient("stalled_body", "body_read_timeout_s", echo_head + b"[1,"),
     ]

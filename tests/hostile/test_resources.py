@@ -103,7 +103,8 @@ def test_unread_responses_bounded_memory(server):
     growth = peak[0] - baseline
     assert growth < RSS_GROWTH_LIMIT, (
         f"RSS grew {growth / 2**20:.0f} MiB (limit {RSS_GROWTH_LIMIT / 2**20:.0f}) while a client sent "
-        f"{sent / 2**20:.1f} MiB of pipelined requests without reading (stalled={stalled})")
+        f"{sent / 2**20:.1f} MiB of pipelined requests without reading (stalled={stalled})"
+    )
 
 
 def _nofile(pid: int) -> int:
@@ -140,5 +141,6 @@ def test_connection_flood(server):
         time.sleep(0.1)
     assert_still_serving(server)
     assert now_fds <= before + FD_SLACK, (
-        f"{now_fds - before} descriptors still open {FD_SETTLE_S}s after {count} flood connections closed")
+        f"{now_fds - before} descriptors still open {FD_SETTLE_S}s after {count} flood connections closed"
+    )
     assert latency < FLOOD_ANSWER_S

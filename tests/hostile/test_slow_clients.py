@@ -22,7 +22,8 @@ def check(server, slow, name: str) -> None:
     assert client.error is None, f"{name}: {client.error}"
     assert client.closed_after is not None, (
         f"{name}: connection still open after {client.deadline:.1f}s "
-        f"(documented {client.limit_key} plus margin); received {client.received[-80:]!r}")
+        f"(documented {client.limit_key} plus margin); received {client.received[-80:]!r}"
+    )
     head = client.received.split(b"\r\n", 1)[0]
     if name != "idle_keepalive" and head:
         status = int(head.split()[1])

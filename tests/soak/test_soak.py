@@ -35,5 +35,5 @@ def test_soak(server_spec, soak_output, tmp_path_factory):
     soak.write_results(records, path)
     wrk = record.get("wrk") or {}
     assert record["passed"], (
-        f"{server_spec.name}: " + "; ".join(record["failures"])
-        + f" ({wrk.get('requests', 0)} requests, log {record['log']})")
+        f"{server_spec.name}: " + "; ".join(record["failures"]) + f" ({wrk.get('requests', 0)} requests, log {record['log']})"
+    )
