@@ -83,14 +83,18 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        """ready: every case passed, no deviation, soak passed; caveats: only
-        declared deviations; not ready: a failure; incomplete: a part not run."""
+        """ready: every case passed and the soak too; ready with caveats: only
+        conformance deviations; behind a proxy: declared hardening gaps (a
+        fronting proxy must enforce what the stack does not); not ready: an
+        undeclared failure or a failed soak; incomplete: a part not run."""
         parts = (self.conformance, self.hardening, self.soak)
         if any(p is None for p in parts):
             return "incomplete"
         if self.conformance.failed or self.hardening.failed or not self.soak.get("passed"):
             return "not ready"
-        if self.conformance.deviations or self.hardening.deviations:
+        if self.hardening.deviations:
+            return "behind a proxy"
+        if self.conformance.deviations:
             return "ready with caveats"
         return "ready"
 

@@ -73,9 +73,9 @@ def test_matrix_from_results(tmp_path):
     rows = readiness.collect(
         [s], hostile_path=results, soak_records={"demo": {"passed": True, "config": {"duration_s": 30}, "wrk": {"requests": 5}}}
     )
-    assert rows[0].verdict == "ready with caveats"
+    assert rows[0].verdict == "behind a proxy"
     md = readiness.render_markdown(rows)
-    assert "| demo | ready with caveats | 1/1 | 1/2 (1 deviation) | pass (30 s, 5 req) | 5 s |" in md
+    assert "| demo | behind a proxy | 1/1 | 1/2 (1 deviation) | pass (30 s, 5 req) | 5 s |" in md
     assert "`test_x`: cannot do x" in md
-    assert "<td>ready with caveats</td>" in readiness.render_html(rows)
+    assert "<td>behind a proxy</td>" in readiness.render_html(rows)
     assert readiness.collect([s], hostile_path=tmp_path / "missing.json", soak_records={})[0].verdict == "incomplete"
