@@ -104,6 +104,8 @@ def judge(case: Case, out: Outcome) -> list[str]:
             problems.append(f"expected exactly {len(case.exact)} 200 responses {list(case.exact)}: {seen}")
     if case.verdict in (REJECT, TOLERATE) and not rs and not out.closed:
         problems.append(f"no response and no close within {out.elapsed:.1f}s: a hang")
+    if out.garbage:
+        problems.append(f"bytes that are no HTTP response: {out.garbage[:80]!r}; {seen}")
     if case.must_close and not out.closed:
         problems.append(f"connection left open after ambiguous framing (RFC 9112 requires a close): {seen}")
     return problems

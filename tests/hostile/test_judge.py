@@ -42,3 +42,7 @@ def test_tolerate_checks_the_body():
     case = Case("t", b"", "tolerate", ok_body=PLAINTEXT)
     assert judge(case, Outcome([RawResponse("HTTP/1.1", 200, "OK", body=PLAINTEXT)], closed=False)) == []
     assert judge(case, Outcome([RawResponse("HTTP/1.1", 200, "OK", body=b"other")], closed=False))
+
+
+def test_unparseable_bytes_fail():
+    assert judge(CASES["two_content_lengths"], Outcome([], closed=True, garbage=b"Hello, World!"))

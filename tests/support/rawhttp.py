@@ -182,7 +182,7 @@ def exchange(host: str, port: int, data: bytes, *, window: float = 3.0, grace: f
                 garbage = conn.buf
                 break
             except (ValueError, IndexError):
-                garbage = conn.buf
+                garbage = conn.buf or b"<an unparseable response head>"
                 break
         sender.join()
         return Outcome(responses, closed, garbage, time.monotonic() - start)
