@@ -205,7 +205,3 @@ def _send_in_background(conn: RawConnection, data: bytes, timeout: float) -> thr
     thread.start()
     return thread
 
-
-def wait_closed(conn: RawConnection, deadline: float) -> bool:
-    """True if the server closes `conn` before the monotonic `deadline`."""
-    return conn.closed_by_peer(timeout=max(deadline - time.monotonic(), 0.0))
