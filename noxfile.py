@@ -4,10 +4,12 @@
     nox -s tests           harness unit tests, shared-crate tests, conformance
     nox -s conformance -- --server axum
     nox -s lint
+    nox -s soak -- hyper --duration 300   mixed load per server: errors, RSS growth, leaked fds
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import nox
@@ -58,3 +60,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("cargo", "fmt", "--all", "--check", external=True)
     session.run("cargo", "clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings", external=True)
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """Mixed load through wrk for a long stretch per server (default 300 s):
+    `nox -s soak -- axum --duration 60`. Writes results/soak-<timestamp>/soak.json."""
+    install(session, "harness")
+    names = list(itertools.takewhile(lambda a: not a.startswith("-"), session.posargs))
+    session.run("python", "-m", "harness", "build", "--quiet", *names)
+    session.run("python", "-m", "harness", "soak", *session.posargs)

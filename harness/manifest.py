@@ -21,7 +21,15 @@ Format (every key required unless marked optional):
                  no_default_features    # optional bool
     [run]        command = ["{bin}", "--port", "{port}", ...]; env = {...} (optional)
                  placeholders: {bin} {python} {dir} {host} {port} {workers}
-    [limits]     optional, documented timeouts and limits (shown in the report)
+    [limits]     optional, documented timeouts and limits (shown in the report); the hostile
+                 suite derives its waits and sizes from them (defaults and caps: harness/limits.py):
+                 header_read_timeout_s  time to send a whole request head; also a silent new connection
+                 idle_timeout_s         a keep-alive connection with no request is closed after this
+                 body_read_timeout_s    time to send a whole request body after its head
+                 max_headers            more header fields are rejected
+                 max_header_bytes       a larger request head is rejected
+                 max_uri_bytes          a longer request target is rejected
+                 body_limit_bytes       larger bodies get 413
     [deviations] optional, test name -> reason the server cannot pass it
 """
 

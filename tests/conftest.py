@@ -24,6 +24,13 @@ from harness.process import ServerProcess  # noqa: E402
 TEST_WORKERS = 2
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Outcomes per server for the readiness matrix (tests/support/results.py).
+    from tests.support.results import ResultRecorder
+
+    config.pluginmanager.register(ResultRecorder(), "arena-results")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--server", action="append", default=[],
                      help="run server tests against these servers only (comma-separated, repeatable)")

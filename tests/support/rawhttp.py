@@ -4,6 +4,7 @@ pipelining, exact bytes on the wire, and watching a connection close."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -138,3 +139,69 @@ class RawConnection:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@dataclass
+class Outcome:
+    """Everything a server sent back on one connection within a window."""
+    responses: list[RawResponse]
+    closed: bool
+    # Bytes that did not parse as a response (a server may write garbage).
+    garbage: bytes = b""
+    elapsed: float = 0.0
+
+    def statuses(self) -> list[int]:
+        return [r.status for r in self.responses]
+
+
+def exchange(host: str, port: int, data: bytes, *, window: float = 3.0, grace: float = 0.5) -> Outcome:
+    """Sends `data` on a fresh connection and collects responses until the server
+    closes or `window` passes. Once a response has arrived, a further one (a
+    smuggled request's answer would follow at once on loopback) is awaited only
+    for `grace` seconds, so a server that keeps the connection open after its
+    answer costs little time."""
+    start = time.monotonic()
+    deadline = start + window
+    with RawConnection(host, port, timeout=window) as conn:
+        sender = _send_in_background(conn, data, timeout=window)
+        responses: list[RawResponse] = []
+        closed = False
+        garbage = b""
+        while True:
+            if responses:
+                deadline = min(deadline, time.monotonic() + grace)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                responses.append(conn.read_response(timeout=remaining))
+            except ConnectionClosed:
+                closed, garbage = True, conn.buf
+                break
+            except TimeoutError:
+                garbage = conn.buf
+                break
+            except (ValueError, IndexError):
+                garbage = conn.buf or b"<an unparseable response head>"
+                break
+        sender.join()
+        return Outcome(responses, closed, garbage, time.monotonic() - start)
+
+
+def _send_in_background(conn: RawConnection, data: bytes, timeout: float) -> threading.Thread:
+    """A large request may be answered (413, 431) and the connection closed
+    before it is all sent: reading must go on while sending."""
+    sock = conn.sock.dup()  # its own timeout; the same connection
+
+    def send() -> None:
+        with sock:
+            sock.settimeout(timeout)
+            try:
+                sock.sendall(data)
+            except OSError:
+                pass  # stopped reading or closed: the answer, if any, is read by the caller
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    return thread
+

@@ -1,0 +1,81 @@
+"""Readiness matrix, soak verdicts and limit defaults, from hand-made inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness import limits, readiness, soak
+from harness.manifest import load_manifest
+
+from .test_manifest import VALID, write
+
+
+def spec(tmp_path: Path, extra: str = ""):
+    return load_manifest(write(tmp_path, VALID.replace("[deviations]", extra + "\n[deviations]")))[0]
+
+
+def test_limits_default_cap_and_describe(tmp_path):
+    s = spec(tmp_path, "[limits]\nheader_read_timeout_s = 600\nbody_limit_bytes = 1048576")
+    assert limits.effective(s, "header_read_timeout_s") == limits.LIMITS["header_read_timeout_s"].cap
+    assert limits.effective(s, "idle_timeout_s") == limits.LIMITS["idle_timeout_s"].default
+    assert limits.describe(s, "body_limit_bytes") == "1 MiB"
+    assert limits.describe(s, "body_read_timeout_s") == "undocumented"
+
+
+def _record(**over) -> dict:
+    rec = {
+        "server": "demo",
+        "samples": [{"t": float(t), "rss": 10 << 20, "fds": 40} for t in range(1, 31)],
+        "fds_before": 10,
+        "fds_after": 11,
+        "server_died": False,
+        "wrk": {"requests": 1000, "connect_errors": 0, "read_errors": 0, "write_errors": 0, "non_2xx": 0, "timeouts": 0},
+    }
+    rec.update(over)
+    return rec
+
+
+def test_soak_judge_passes_steady_run():
+    assert soak.judge(_record(), soak.SoakConfig(duration_s=30))["passed"]
+
+
+def test_soak_judge_fails_errors_growth_and_leaks():
+    cfg = soak.SoakConfig(duration_s=30)
+    rec = _record(fds_after=30)
+    rec["wrk"]["non_2xx"] = 3
+    rec["samples"][-1]["rss"] = 200 << 20
+    failures = soak.judge(rec, cfg)["failures"]
+    assert len(failures) == 3, failures
+    assert not soak.judge(_record(server_died=True), cfg)["passed"]
+
+
+def test_matrix_from_results(tmp_path):
+    s = spec(tmp_path, "[limits]\nheader_read_timeout_s = 5")
+    results = tmp_path / "hostile.json"
+    results.write_text(
+        json.dumps(
+            {
+                "servers": {
+                    "demo": {
+                        "suites": {
+                            "hostile": [
+                                {"test": "test_a[x]", "outcome": "passed", "seconds": 1},
+                                {"test": "test_x", "outcome": "xfailed", "seconds": 1},
+                            ],
+                            "conformance": [{"test": "test_c", "outcome": "passed", "seconds": 1}],
+                        }
+                    }
+                }
+            }
+        )
+    )
+    rows = readiness.collect(
+        [s], hostile_path=results, soak_records={"demo": {"passed": True, "config": {"duration_s": 30}, "wrk": {"requests": 5}}}
+    )
+    assert rows[0].verdict == "behind a proxy"
+    md = readiness.render_markdown(rows)
+    assert "| demo | behind a proxy | 1/1 | 1/2 (1 deviation) | pass (30 s, 5 req) | 5 s |" in md
+    assert "`test_x`: cannot do x" in md
+    assert "<td>behind a proxy</td>" in readiness.render_html(rows)
+    assert readiness.collect([s], hostile_path=tmp_path / "missing.json", soak_records={})[0].verdict == "incomplete"

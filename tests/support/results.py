@@ -1,0 +1,110 @@
+"""A pytest plugin that records each server's test outcomes for the readiness
+matrix (`harness.readiness`): `$ARENA_HOSTILE_RESULTS` or `results/hostile.json`.
+
+Per server and suite (hostile, conformance), one row per test: its deviation
+key (`test_x[case]`), outcome (passed, failed, xfailed = a declared deviation,
+xpassed, skipped, error), seconds, and the deviation reason or failure
+message. A run that covers only some servers or suites keeps the others'
+earlier entries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.paths import ROOT
+
+RESULTS_ENV = "ARENA_HOSTILE_RESULTS"
+SUITES = {"hostile": "tests/hostile/", "conformance": "tests/conformance/"}
+
+
+def results_path() -> Path:
+    return Path(os.environ.get(RESULTS_ENV) or ROOT / "results" / "hostile.json")
+
+
+class ResultRecorder:
+    """Final outcome per test and server: passed, failed, xfailed (a declared
+    deviation), xpassed, skipped or error, with durations."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict] = {}
+        self.started = time.time()
+
+    @staticmethod
+    def _where(item_or_report) -> tuple[str, str, str] | None:
+        nodeid = item_or_report.nodeid
+        suite = next((name for name, prefix in SUITES.items() if nodeid.startswith(prefix)), None)
+        if suite is None or "[" not in nodeid:
+            return None
+        return suite, nodeid, nodeid.split("::")[-1]
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        spec = getattr(item, "callspec", None) and item.callspec.params.get("server_spec")
+        if spec is None or self._where(report) is None:
+            return
+        from tests.conftest import deviation_keys
+
+        key = deviation_keys(item, spec.name)[-1]
+        row = self.rows.setdefault(
+            report.nodeid,
+            {"server": spec.name, "suite": self._where(report)[0], "test": key, "outcome": "passed", "seconds": 0.0},
+        )
+        row["seconds"] = round(row["seconds"] + report.duration, 3)
+        if report.when == "call" or report.outcome != "passed":
+            row["outcome"] = _outcome(report)
+            if hasattr(report, "wasxfail"):
+                row["deviation"] = spec.deviations.get(
+                    next((k for k in deviation_keys(item, spec.name) if k in spec.deviations), ""), ""
+                )
+            if report.failed:
+                row["message"] = _short(report)
+
+    def pytest_sessionfinish(self, session) -> None:
+        if not self.rows:
+            return
+        path = results_path()
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = {}
+        servers = data.setdefault("servers", {})
+        fresh: dict[str, dict] = {}
+        for row in self.rows.values():
+            entry = fresh.setdefault(row["server"], {"recorded": time.strftime("%Y-%m-%dT%H:%M:%S"), "suites": {}})
+            entry["suites"].setdefault(row["suite"], []).append({k: v for k, v in row.items() if k not in ("server", "suite")})
+        for name, entry in fresh.items():
+            for suite, rows in entry["suites"].items():
+                entry.setdefault("seconds", {})[suite] = round(sum(r["seconds"] for r in rows), 1)
+            # A partial run keeps the suites it did not run.
+            old = servers.get(name, {})
+            merged_suites = {**old.get("suites", {}), **entry["suites"]}
+            servers[name] = {
+                **old,
+                **entry,
+                "suites": merged_suites,
+                "seconds": {**old.get("seconds", {}), **entry.get("seconds", {})},
+            }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def _outcome(report) -> str:
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    if report.when != "call" and report.failed:
+        return "error"
+    return report.outcome
+
+
+def _short(report) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text[:400]
