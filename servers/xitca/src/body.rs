@@ -24,16 +24,23 @@ where
 
     async fn from_request(ctx: &'a WebContext<'r, C, B>) -> Result<Self, Self::Error> {
         let headers = ctx.req().headers();
-        if !headers.get(CONTENT_TYPE).is_some_and(|ct| media::is_json(ct.as_bytes())) {
+        if !headers
+            .get(CONTENT_TYPE)
+            .is_some_and(|ct| media::is_json(ct.as_bytes()))
+        {
             return Err(ApiErr(ApiError::UnsupportedMediaType).into());
         }
-        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|len| !echo::declared_length_allowed(len)) {
             return Err(ApiErr(ApiError::PayloadTooLarge).into());
         }
         match <(BytesMut, Limit<BODY_LIMIT>)>::from_request(ctx).await {
             Ok((bytes, _)) => Ok(JsonBody(bytes)),
-            Err(e) if e.upcast().is::<BodyOverFlow>() => Err(ApiErr(ApiError::PayloadTooLarge).into()),
+            Err(e) if e.upcast().is::<BodyOverFlow>() => {
+                Err(ApiErr(ApiError::PayloadTooLarge).into())
+            }
             Err(e) => Err(e),
         }
     }

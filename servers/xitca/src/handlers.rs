@@ -12,7 +12,10 @@ const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE)
 type Typed<T> = ((HeaderName, HeaderValue), T);
 
 pub async fn plaintext() -> Typed<Bytes> {
-    ((CONTENT_TYPE, TEXT), Bytes::from_static(api_model::PLAINTEXT_BODY))
+    (
+        (CONTENT_TYPE, TEXT),
+        Bytes::from_static(api_model::PLAINTEXT_BODY),
+    )
 }
 
 pub async fn json() -> Typed<Vec<u8>> {

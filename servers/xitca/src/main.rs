@@ -9,6 +9,7 @@ mod error;
 mod handlers;
 mod middleware;
 mod server;
+mod shutdown;
 
 use mimalloc::MiMalloc;
 use xitca_web::handler::handler_service;
@@ -30,16 +31,19 @@ fn main() -> std::io::Result<()> {
     let server = app
         .serve()
         .worker_threads(args.workers())
-        .backlog(api_model::listener::BACKLOG as u32)
         .max_request_headers::<{ server::MAX_HEADERS }>()
         .max_read_buf_size::<{ server::READ_BUF_LIMIT }>()
         .max_write_buf_size::<{ server::WRITE_BUF_LIMIT }>()
         .keep_alive_timeout(server::KEEP_ALIVE)
-        .request_head_timeout(server::REQUEST_HEAD_TIMEOUT);
+        .request_head_timeout(server::REQUEST_HEAD_TIMEOUT)
+        .disable_signal();
     #[cfg(feature = "io-uring")]
     let server = server.enable_io_uring();
     // The shared listener: TCP_NODELAY (inherited by accepted sockets) and
     // the arena's backlog; all workers accept from it, as xitca-server does.
     let listener = api_model::listener::bind(args.addr()?, false)?;
-    server.listen(listener)?.run().wait()
+    let mut running = server.listen(listener)?.run();
+    let handle = running.handle()?;
+    shutdown::stop_on_signal(move || handle.stop(false))?;
+    running.wait()
 }

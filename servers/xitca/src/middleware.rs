@@ -34,7 +34,8 @@ where
     };
     let mut res = render(api, &mut ctx);
     if let (ApiError::MethodNotAllowed, Some(route)) = (api, route) {
-        res.headers_mut().insert(ALLOW, HeaderValue::from_static(route.allow()));
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(route.allow()));
     }
     Ok(res)
 }
