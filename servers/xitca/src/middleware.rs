@@ -7,7 +7,12 @@ use xitca_web::WebContext;
 
 use crate::error::{render, ApiErr};
 
-const SERVER_NAME: HeaderValue = HeaderValue::from_static("xitca");
+/// The registered name of the variant this build is (server.toml).
+const SERVER_NAME: HeaderValue = HeaderValue::from_static(if cfg!(feature = "io-uring") {
+    "xitca-uring"
+} else {
+    "xitca"
+});
 
 /// Replaces xitca-web's own error responses (the router's empty 404/405,
 /// an extractor's blank 400) with the contract's JSON errors. Errors are
