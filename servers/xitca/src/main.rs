@@ -1,0 +1,49 @@
+//! API v1 in xitca-web's idiom: an `App` of `handler_service` routes with
+//! extractors (`ParamsRef`, a `JsonBody` `FromRequest` enforcing media type
+//! and body limit), errors as typed values rendered by one `enclosed_fn`
+//! middleware into the contract's JSON, served by xitca-web's `HttpServer`
+//! (one single-threaded runtime per worker).
+
+mod body;
+mod error;
+mod handlers;
+mod middleware;
+mod server;
+mod shutdown;
+
+use mimalloc::MiMalloc;
+use xitca_web::handler::handler_service;
+use xitca_web::route::{get, post};
+use xitca_web::App;
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+fn main() -> std::io::Result<()> {
+    let args = api_model::cli::ServerArgs::from_env();
+    let app = App::new()
+        .at("/plaintext", get(handler_service(handlers::plaintext)))
+        .at("/json", get(handler_service(handlers::json)))
+        .at("/users/{id}", get(handler_service(handlers::user)))
+        .at("/echo", post(handler_service(handlers::echo)))
+        .enclosed_fn(middleware::contract_errors)
+        .enclosed_fn(middleware::server_header);
+    let server = app
+        .serve()
+        .worker_threads(args.workers())
+        .max_request_headers::<{ server::MAX_HEADERS }>()
+        .max_read_buf_size::<{ server::READ_BUF_LIMIT }>()
+        .max_write_buf_size::<{ server::WRITE_BUF_LIMIT }>()
+        .keep_alive_timeout(server::KEEP_ALIVE)
+        .request_head_timeout(server::REQUEST_HEAD_TIMEOUT)
+        .disable_signal();
+    #[cfg(feature = "io-uring")]
+    let server = server.enable_io_uring();
+    // The shared listener: TCP_NODELAY (inherited by accepted sockets) and
+    // the arena's backlog; all workers accept from it, as xitca-server does.
+    let listener = api_model::listener::bind(args.addr()?, false)?;
+    let mut running = server.listen(listener)?.run();
+    let handle = running.handle()?;
+    shutdown::stop_on_signal(move || handle.stop(false))?;
+    running.wait()
+}
