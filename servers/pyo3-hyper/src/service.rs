@@ -95,7 +95,9 @@ async fn python(
     let query = req.uri().query().unwrap_or_default().to_owned();
     let headers = req.headers().clone();
     let body = read_body(shared, req).await?;
-    if route.body == BodyRule::Json && serde_json::from_slice::<IgnoredAny>(&body).is_err() {
+    // Skipping a document (IgnoredAny) does not check the bytes inside its
+    // strings, so UTF-8 is validated first.
+    if route.body == BodyRule::Json && !is_json_document(&body) {
         return Err(ApiError::BadRequest);
     }
     let request = crate::pyobjects::Request { method, path, query, params, headers, body };
@@ -125,4 +127,8 @@ async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, Api
                 ApiError::BadRequest
             }
         })
+}
+
+fn is_json_document(body: &[u8]) -> bool {
+    std::str::from_utf8(body).is_ok_and(|text| serde_json::from_str::<IgnoredAny>(text).is_ok())
 }
