@@ -149,7 +149,7 @@ def test_slow_python_never_delays_native_routes(served):
         started = time.monotonic()
         assert c.get("/static").status_code == 200
         assert c.get("/native-json").status_code == 200
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 0.8  # the Python handler sleeps 1 s
         assert slow.result().text == "slept"
 
 

@@ -22,6 +22,7 @@ SCRIPT = textwrap.dedent("""
     app.static("/plaintext", "ok")
     @app.get("/slow")
     def slow(request):
+        open(sys.argv[2], "w").close()  # tells the test the request is in flight
         time.sleep(0.5)
         return "done"
     pyo3_hyper.serve(app, port=int(sys.argv[1]), workers=2)
@@ -30,9 +31,9 @@ SCRIPT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_signal_stops_serve_cleanly(sig):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(port)], stdout=subprocess.PIPE, text=True)
+def test_signal_stops_serve_cleanly(sig, tmp_path):
+    port, marker = free_port(), tmp_path / "in-flight"
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(port), str(marker)], stdout=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
         while not answers_plaintext("127.0.0.1", port):
@@ -40,7 +41,9 @@ def test_signal_stops_serve_cleanly(sig):
             time.sleep(0.05)
         with ThreadPoolExecutor(1) as pool:
             inflight = pool.submit(lambda: httpx.get(f"http://127.0.0.1:{port}/slow", timeout=5))
-            time.sleep(0.2)
+            while not marker.exists():
+                assert time.monotonic() < deadline, "the slow request never reached its handler"
+                time.sleep(0.01)
             sent = time.monotonic()
             proc.send_signal(sig)
             assert proc.wait(timeout=5) == 0

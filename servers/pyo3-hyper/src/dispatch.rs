@@ -73,8 +73,21 @@ pub fn channel(report: Py<PyAny>) -> std::io::Result<(Arc<Bridge>, Dispatcher)> 
     wake.set_nonblocking(true)?;
     waker.set_nonblocking(true)?;
     let (tx, rx) = mpsc::channel();
-    let bridge = Arc::new(Bridge { tx, wake, notified: AtomicBool::new(false), closed: AtomicBool::new(false) });
-    Ok((bridge.clone(), Dispatcher { bridge, rx: Mutex::new(rx), waker, report }))
+    let bridge = Arc::new(Bridge {
+        tx,
+        wake,
+        notified: AtomicBool::new(false),
+        closed: AtomicBool::new(false),
+    });
+    Ok((
+        bridge.clone(),
+        Dispatcher {
+            bridge,
+            rx: Mutex::new(rx),
+            waker,
+            report,
+        },
+    ))
 }
 
 #[pymethods]
@@ -112,7 +125,11 @@ impl Dispatcher {
 
 impl Dispatcher {
     fn run(&self, py: Python<'_>, job: Job, spawn: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Job { route, request, reply } = job;
+        let Job {
+            route,
+            request,
+            reply,
+        } = job;
         let method = request.method.clone();
         let path = request.path.clone();
         let request = Bound::new(py, request)?;
@@ -122,7 +139,12 @@ impl Dispatcher {
                 let _ = reply.send(self.fail(py, &method, &path, err));
             }
             Ok(value) if route.is_async || value.hasattr(pyo3::intern!(py, "__await__"))? => {
-                let pending = Pending { reply: Mutex::new(Some(reply)), method, path, report: self.report.clone_ref(py) };
+                let pending = Pending {
+                    reply: Mutex::new(Some(reply)),
+                    method,
+                    path,
+                    report: self.report.clone_ref(py),
+                };
                 spawn.call1((value, pending))?;
             }
             Ok(value) => {
@@ -172,9 +194,16 @@ impl Pending {
             let exc = task.call_method0("exception")?;
             if exc.is_none() {
                 let value = task.call_method0("result")?;
-                reply_of(&value).unwrap_or_else(|err| fail(py, &self.report, &self.method, &self.path, err))
+                reply_of(&value)
+                    .unwrap_or_else(|err| fail(py, &self.report, &self.method, &self.path, err))
             } else {
-                fail(py, &self.report, &self.method, &self.path, PyErr::from_value(exc))
+                fail(
+                    py,
+                    &self.report,
+                    &self.method,
+                    &self.path,
+                    PyErr::from_value(exc),
+                )
             }
         };
         let _ = reply.send(out);

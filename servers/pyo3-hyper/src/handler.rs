@@ -8,9 +8,14 @@ use pyo3::prelude::*;
 
 pub enum Handler {
     /// A constant body; the response around it is still built per request.
-    Static { body: Bytes, content_type: HeaderValue },
+    Static {
+        body: Bytes,
+        content_type: HeaderValue,
+    },
     /// A constant JSON value, serialized on every request.
-    NativeJson { value: serde_json::Value },
+    NativeJson {
+        value: serde_json::Value,
+    },
     Python(Arc<PyRoute>),
 }
 

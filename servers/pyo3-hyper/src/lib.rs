@@ -47,7 +47,11 @@ impl App {
     #[new]
     #[pyo3(signature = (server_name="pyo3-hyper", body_limit=api_model::BODY_LIMIT))]
     fn new(server_name: &str, body_limit: usize) -> PyResult<Self> {
-        Ok(App { router: Router::default(), server_name: HeaderValue::from_str(server_name).map_err(value_error)?, body_limit })
+        Ok(App {
+            router: Router::default(),
+            server_name: HeaderValue::from_str(server_name).map_err(value_error)?,
+            body_limit,
+        })
     }
 
     #[getter]
@@ -63,21 +67,49 @@ impl App {
     /// Registers a Python handler; `body="json"` makes Rust enforce a JSON
     /// Content-Type (415) and a valid JSON body (400) first.
     #[pyo3(signature = (method, path, handler, is_async, body=None))]
-    fn _add_python(&mut self, method: &str, path: &str, handler: Py<PyAny>, is_async: bool, body: Option<&str>) -> PyResult<()> {
+    fn _add_python(
+        &mut self,
+        method: &str,
+        path: &str,
+        handler: Py<PyAny>,
+        is_async: bool,
+        body: Option<&str>,
+    ) -> PyResult<()> {
         let body = match body {
             None => BodyRule::Any,
             Some("json") => BodyRule::Json,
-            Some(other) => return Err(value_error(format!("body={other:?}: only None or \"json\""))),
+            Some(other) => {
+                return Err(value_error(format!(
+                    "body={other:?}: only None or \"json\""
+                )))
+            }
         };
-        let route = PyRoute { func: handler, is_async, body };
+        let route = PyRoute {
+            func: handler,
+            is_async,
+            body,
+        };
         self.add(method, path, Handler::Python(Arc::new(route)))
     }
 
     /// A constant body answered in Rust, without the interpreter.
     #[pyo3(signature = (path, body, content_type, method="GET"))]
-    fn _add_static(&mut self, path: &str, body: Vec<u8>, content_type: &str, method: &str) -> PyResult<()> {
+    fn _add_static(
+        &mut self,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        method: &str,
+    ) -> PyResult<()> {
         let content_type = HeaderValue::from_str(content_type).map_err(value_error)?;
-        self.add(method, path, Handler::Static { body: Bytes::from(body), content_type })
+        self.add(
+            method,
+            path,
+            Handler::Static {
+                body: Bytes::from(body),
+                content_type,
+            },
+        )
     }
 
     /// A constant JSON document (given as text), serialized per request in Rust.
@@ -95,7 +127,8 @@ impl App {
 
 impl App {
     fn add(&mut self, method: &str, path: &str, handler: Handler) -> PyResult<()> {
-        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(value_error)?;
+        let method =
+            Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(value_error)?;
         self.router.add(method, path, handler).map_err(value_error)
     }
 }
@@ -131,7 +164,8 @@ impl Server {
             .map_err(|e| PyOSError::new_err(e.to_string()))?
             .next()
             .ok_or_else(|| PyOSError::new_err(format!("{host} resolves to no address")))?;
-        let (bridge, dispatcher) = dispatch::channel(report).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let (bridge, dispatcher) =
+            dispatch::channel(report).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let shared = Arc::new(Shared {
             router: app.router.clone(),
             server_name: app.server_name.clone(),
@@ -142,7 +176,11 @@ impl Server {
         let running = py
             .detach(|| server::start(shared, addr, workers, grace))
             .map_err(|e| PyOSError::new_err(format!("cannot serve on {addr}: {e}")))?;
-        Ok(Server { port: running.port, running: Mutex::new(Some(running)), dispatcher: Py::new(py, dispatcher)? })
+        Ok(Server {
+            port: running.port,
+            running: Mutex::new(Some(running)),
+            dispatcher: Py::new(py, dispatcher)?,
+        })
     }
 
     #[getter]
@@ -158,7 +196,11 @@ impl Server {
     /// Stops accepting, waits for in-flight requests (up to the shutdown
     /// timeout) with the GIL released, then closes the dispatcher.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let running = self.running.lock().map_err(|_| PyRuntimeError::new_err("poisoned"))?.take();
+        let running = self
+            .running
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
+            .take();
         if let Some(mut running) = running {
             py.detach(|| running.stop());
         }

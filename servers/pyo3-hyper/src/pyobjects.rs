@@ -14,7 +14,6 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use crate::reply::{Reply, JSON, OCTETS, TEXT};
 use crate::router::ParamValue;
 
-
 /// A request as the handler sees it. Fields stay Rust data until the handler
 /// reads them: a handler that only needs `path_params` builds no header dict.
 #[pyclass(frozen, module = "pyo3_hyper")]
@@ -99,7 +98,9 @@ impl Request {
     /// The body parsed with the standard `json` module.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        LOADS.import(py, "json", "loads")?.call1((PyBytes::new(py, &self.body),))
+        LOADS
+            .import(py, "json", "loads")?
+            .call1((PyBytes::new(py, &self.body),))
     }
 
     fn __repr__(&self) -> String {
@@ -152,7 +153,11 @@ impl Response {
     /// Any JSON value (also a str, number, bool or None) as `application/json`.
     #[staticmethod]
     #[pyo3(signature = (value, status=200, headers=None))]
-    fn json(value: &Bound<'_, PyAny>, status: u16, headers: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn json(
+        value: &Bound<'_, PyAny>,
+        status: u16,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         Self::build(status, dumps(value)?, None, Some(JSON), headers)
     }
 
@@ -170,7 +175,12 @@ impl Response {
     fn headers(&self) -> Vec<(String, String)> {
         self.headers
             .iter()
-            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect()
     }
 
@@ -180,7 +190,11 @@ impl Response {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Response {} {} bytes>", self.status.as_u16(), self.body.len())
+        format!(
+            "<Response {} {} bytes>",
+            self.status.as_u16(),
+            self.body.len()
+        )
     }
 }
 
@@ -192,9 +206,12 @@ impl Response {
         default_type: Option<HeaderValue>,
         headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let status = StatusCode::from_u16(status).map_err(|_| PyValueError::new_err(format!("bad status {status}")))?;
+        let status = StatusCode::from_u16(status)
+            .map_err(|_| PyValueError::new_err(format!("bad status {status}")))?;
         let content_type = match content_type {
-            Some(t) => Some(HeaderValue::from_str(t).map_err(|e| PyValueError::new_err(e.to_string()))?),
+            Some(t) => {
+                Some(HeaderValue::from_str(t).map_err(|e| PyValueError::new_err(e.to_string()))?)
+            }
             None => default_type,
         };
         let mut list = Vec::new();
@@ -205,12 +222,19 @@ impl Response {
             };
             for item in items.try_iter()? {
                 let (name, value): (String, String) = item?.extract()?;
-                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| PyValueError::new_err(e.to_string()))?;
-                let value = HeaderValue::from_str(&value).map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let value = HeaderValue::from_str(&value)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
                 list.push((name, value));
             }
         }
-        Ok(Response { status, content_type, headers: list, body })
+        Ok(Response {
+            status,
+            content_type,
+            headers: list,
+            body,
+        })
     }
 
     fn to_reply(&self) -> Reply {
@@ -250,10 +274,14 @@ fn dumps(value: &Bound<'_, PyAny>) -> PyResult<Bytes> {
         kwargs.set_item("ensure_ascii", false)?;
         kwargs.set_item("allow_nan", false)?;
         let partial = py.import("functools")?.getattr("partial")?;
-        Ok(partial.call((py.import("json")?.getattr("dumps")?,), Some(&kwargs))?.unbind())
+        Ok(partial
+            .call((py.import("json")?.getattr("dumps")?,), Some(&kwargs))?
+            .unbind())
     })?;
     let text = dumps.bind(py).call1((value,))?;
-    Ok(Bytes::copy_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes()))
+    Ok(Bytes::copy_from_slice(
+        text.cast::<PyString>()?.to_str()?.as_bytes(),
+    ))
 }
 
 /// Whatever a handler returned, as a reply.
@@ -262,7 +290,12 @@ pub fn reply_of(value: &Bound<'_, PyAny>) -> PyResult<Reply> {
         return Ok(r.get().to_reply());
     }
     if value.is_none() {
-        return Ok(Reply { status: StatusCode::NO_CONTENT, content_type: None, headers: Vec::new(), body: Bytes::new() });
+        return Ok(Reply {
+            status: StatusCode::NO_CONTENT,
+            content_type: None,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        });
     }
     let (content_type, body) = body_of(value)?;
     Ok(Reply::ok(content_type, body))

@@ -19,7 +19,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(content_type: HeaderValue, body: Bytes) -> Self {
-        Reply { status: StatusCode::OK, content_type: Some(content_type), headers: Vec::new(), body }
+        Reply {
+            status: StatusCode::OK,
+            content_type: Some(content_type),
+            headers: Vec::new(),
+            body,
+        }
     }
 
     /// The contract's error body for `e`, from `api-model`.
@@ -41,9 +46,11 @@ impl Reply {
                 status,
                 content_type: Some(JSON),
                 headers: Vec::new(),
-                body: serde_json::to_vec(&serde_json::json!({ "error": format!("http_{}", status.as_u16()) }))
-                    .expect("a small object serializes")
-                    .into(),
+                body: serde_json::to_vec(
+                    &serde_json::json!({ "error": format!("http_{}", status.as_u16()) }),
+                )
+                .expect("a small object serializes")
+                .into(),
             },
         }
     }

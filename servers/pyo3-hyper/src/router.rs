@@ -70,7 +70,12 @@ impl Router {
             return Err(format!("{method} {} is already registered", entry.pattern));
         }
         entry.methods.push((method, Arc::new(handler)));
-        entry.allow = entry.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
+        entry.allow = entry
+            .methods
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         Ok(())
     }
 
@@ -118,10 +123,14 @@ impl Entry {
                 Segment::Literal(_) => return None,
                 // An empty segment never matches a parameter: `/users/` is unknown.
                 Segment::Param { .. } if part.is_empty() => return None,
-                Segment::Param { name, kind: ParamKind::Str } => {
-                    params.push((name.clone(), ParamValue::Str((*part).to_owned())))
-                }
-                Segment::Param { name, kind: ParamKind::Int } => match parse_u64(part) {
+                Segment::Param {
+                    name,
+                    kind: ParamKind::Str,
+                } => params.push((name.clone(), ParamValue::Str((*part).to_owned()))),
+                Segment::Param {
+                    name,
+                    kind: ParamKind::Int,
+                } => match parse_u64(part) {
                     Some(v) => params.push((name.clone(), ParamValue::Int(v))),
                     None => error = error.or(Some(ApiError::BadRequest)),
                 },
@@ -145,21 +154,32 @@ fn parse(pattern: &str) -> Result<Vec<Segment>, String> {
         .strip_prefix('/')
         .ok_or_else(|| format!("path {pattern:?} must start with '/'"))?;
     rest.split('/')
-        .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            None if part.contains(['{', '}']) => Err(format!("bad segment {part:?} in {pattern:?}")),
-            None => Ok(Segment::Literal(part.to_owned())),
-            Some(spec) => {
-                let (name, kind) = match spec.split_once(':') {
-                    None => (spec, ParamKind::Str),
-                    Some((name, "int")) => (name, ParamKind::Int),
-                    Some((name, "str")) => (name, ParamKind::Str),
-                    Some((_, other)) => return Err(format!("unknown converter {other:?} in {pattern:?} (int, str)")),
-                };
-                if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(format!("bad parameter name {name:?} in {pattern:?}"));
+        .map(
+            |part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                None if part.contains(['{', '}']) => {
+                    Err(format!("bad segment {part:?} in {pattern:?}"))
                 }
-                Ok(Segment::Param { name: name.into(), kind })
-            }
-        })
+                None => Ok(Segment::Literal(part.to_owned())),
+                Some(spec) => {
+                    let (name, kind) = match spec.split_once(':') {
+                        None => (spec, ParamKind::Str),
+                        Some((name, "int")) => (name, ParamKind::Int),
+                        Some((name, "str")) => (name, ParamKind::Str),
+                        Some((_, other)) => {
+                            return Err(format!(
+                                "unknown converter {other:?} in {pattern:?} (int, str)"
+                            ))
+                        }
+                    };
+                    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                        return Err(format!("bad parameter name {name:?} in {pattern:?}"));
+                    }
+                    Ok(Segment::Param {
+                        name: name.into(),
+                        kind,
+                    })
+                }
+            },
+        )
         .collect()
 }

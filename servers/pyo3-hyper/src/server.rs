@@ -27,7 +27,12 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
 }
 
-pub fn start(shared: Arc<Shared>, addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<Running> {
+pub fn start(
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    workers: usize,
+    grace: Duration,
+) -> io::Result<Running> {
     // Bind every listener before spawning so a taken port fails here; port 0
     // becomes the first listener's port, shared by the others.
     let first = api_model::listener::bind(addr, true)?;
@@ -46,7 +51,11 @@ pub fn start(shared: Arc<Shared>, addr: SocketAddr, workers: usize, grace: Durat
                 .spawn(move || run_worker(listener, shared, stopped, grace))?,
         );
     }
-    Ok(Running { port: bound.port(), stop, threads })
+    Ok(Running {
+        port: bound.port(),
+        stop,
+        threads,
+    })
 }
 
 impl Running {
@@ -60,7 +69,12 @@ impl Running {
     }
 }
 
-fn run_worker(listener: StdListener, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>, grace: Duration) {
+fn run_worker(
+    listener: StdListener,
+    shared: Arc<Shared>,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -26,7 +26,10 @@ pub struct Shared {
     pub bridge: Arc<Bridge>,
 }
 
-pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+pub async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let reply = route(&shared, req).await;
     let mut res = Response::new(Full::new(reply.body));
     *res.status_mut() = reply.status;
@@ -53,7 +56,9 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
     };
     let (handler, params) = handler;
     if let Handler::Python(route) = &*handler {
-        return python(shared, route, params, req).await.unwrap_or_else(error);
+        return python(shared, route, params, req)
+            .await
+            .unwrap_or_else(error);
     }
     // Bodies are always drained, even where nothing reads them.
     if !req.body().is_end_stream() {
@@ -63,7 +68,12 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
     }
     match &*handler {
         Handler::Static { body, content_type } => Reply::ok(content_type.clone(), body.clone()),
-        Handler::NativeJson { value } => Reply::ok(JSON, serde_json::to_vec(value).expect("a JSON value serializes").into()),
+        Handler::NativeJson { value } => Reply::ok(
+            JSON,
+            serde_json::to_vec(value)
+                .expect("a JSON value serializes")
+                .into(),
+        ),
         Handler::Python(_) => unreachable!("answered above"),
     }
 }
@@ -100,19 +110,35 @@ async fn python(
     if route.body == BodyRule::Json && !is_json_document(&body) {
         return Err(ApiError::BadRequest);
     }
-    let request = crate::pyobjects::Request { method, path, query, params, headers, body };
+    let request = crate::pyobjects::Request {
+        method,
+        path,
+        query,
+        params,
+        headers,
+        body,
+    };
     let (tx, rx) = oneshot::channel();
-    if !shared.bridge.submit(Job { route: route.clone(), request, reply: tx }) {
+    if !shared.bridge.submit(Job {
+        route: route.clone(),
+        request,
+        reply: tx,
+    }) {
         return Ok(Reply::status_error(hyper::StatusCode::SERVICE_UNAVAILABLE));
     }
     // A dropped sender means the interpreter side went away mid-request.
-    Ok(rx.await.unwrap_or_else(|_| Reply::error(ApiError::Internal)))
+    Ok(rx
+        .await
+        .unwrap_or_else(|_| Reply::error(ApiError::Internal)))
 }
 
 /// The declared length is checked before reading; a streamed body is read
 /// only up to the limit.
 async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, ApiError> {
-    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| len > shared.body_limit as u64) {
         return Err(ApiError::PayloadTooLarge);
     }
