@@ -15,8 +15,14 @@ TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 BODY_LIMIT = 1024 * 1024
 USER_ID_MIN, USER_ID_MAX = 1, 1_000_000
-ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-               415: "unsupported_media_type", 500: "internal_error"}
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
 # Path -> the one method it allows (for 405 and Allow); /users/{id} is a prefix.
 ROUTES = {"/plaintext": "GET", "/json": "GET", "/echo": "POST"}
 USERS_PREFIX = "/users/"
@@ -43,8 +49,13 @@ def error(status: int, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
 
 
 def user(uid: int) -> dict:
-    return {"id": uid, "name": f"user-{uid}", "email": f"user-{uid}@example.com",
-            "active": uid % 2 == 0, "score": (uid * 7919) % 1000}
+    return {
+        "id": uid,
+        "name": f"user-{uid}",
+        "email": f"user-{uid}@example.com",
+        "active": uid % 2 == 0,
+        "score": (uid * 7919) % 1000,
+    }
 
 
 def user_in_range(uid: int) -> bool:
@@ -95,7 +106,7 @@ class NeedBody(NamedTuple):
 def dispatch(method: str, path: str, content_type: str | None, content_length: str | None) -> Reply | NeedBody:
     """Everything decided before the body is read, in the contract's order."""
     if path.startswith(USERS_PREFIX):
-        segment = path[len(USERS_PREFIX):]
+        segment = path[len(USERS_PREFIX) :]
         if not segment or "/" in segment:
             return error(404)
         return user_reply(segment) if method == "GET" else error(405, (("allow", "GET"),))

@@ -21,6 +21,7 @@ def build(native: bool) -> pyo3_hyper.App:
         app.static("/plaintext", api.PLAINTEXT, content_type=api.TEXT_CONTENT_TYPE)
         app.static_json("/json", api.message())
     else:
+
         @app.get("/plaintext")
         def plaintext(request: Request) -> Response:
             return Response(api.PLAINTEXT, content_type=api.TEXT_CONTENT_TYPE)

@@ -58,8 +58,17 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     args = p.parse_args()
     config = uvicorn.Config(
-        "app:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http="httptools",
-        lifespan="off", access_log=False, server_header=False, date_header=True, backlog=4096,
+        "app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        server_header=False,
+        date_header=True,
+        backlog=4096,
         interface="asgi3",
     )
     # Always the supervisor, also for one worker, so --workers N+1 adds exactly one process.

@@ -10,9 +10,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
-
 import pyo3_hyper
+import pytest
 from pyo3_hyper import HTTPError, Request, Response
 
 
@@ -100,17 +99,20 @@ def test_routes_and_path_params(served):
     assert r.json() == {"error": "method_not_allowed"}
 
 
-@pytest.mark.parametrize("path,status,ctype,body", [
-    ("/text", 200, "text/plain; charset=utf-8", b"plain"),
-    ("/bytes", 200, "application/octet-stream", b"\x00\x01"),
-    ("/none", 204, None, b""),
-    ("/resp", 201, "text/x-made", b"made"),
-    ("/scalar", 200, "application/json", b'"a string"'),
-    ("/async", 200, "application/json", b'{"async":true}'),
-    ("/static", 200, "text/plain; charset=utf-8", b"native body"),
-    ("/native-json", 200, "application/json", b'{"b":1,"a":[1,2]}'),
-    ("/teapot", 404, "application/json", b'{"error":"not_found"}'),
-])
+@pytest.mark.parametrize(
+    "path,status,ctype,body",
+    [
+        ("/text", 200, "text/plain; charset=utf-8", b"plain"),
+        ("/bytes", 200, "application/octet-stream", b"\x00\x01"),
+        ("/none", 204, None, b""),
+        ("/resp", 201, "text/x-made", b"made"),
+        ("/scalar", 200, "application/json", b'"a string"'),
+        ("/async", 200, "application/json", b'{"async":true}'),
+        ("/static", 200, "text/plain; charset=utf-8", b"native body"),
+        ("/native-json", 200, "application/json", b'{"b":1,"a":[1,2]}'),
+        ("/teapot", 404, "application/json", b'{"error":"not_found"}'),
+    ],
+)
 def test_return_shortcuts(served, path, status, ctype, body):
     _, c = served
     r = c.get(path)

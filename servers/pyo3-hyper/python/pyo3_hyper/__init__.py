@@ -125,8 +125,9 @@ class Server:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         started = threading.Event()
-        self._thread = threading.Thread(target=_run_loop, args=(self._core.dispatcher, started),
-                                        name="pyo3-hyper-python", daemon=True)
+        self._thread = threading.Thread(
+            target=_run_loop, args=(self._core.dispatcher, started), name="pyo3-hyper-python", daemon=True
+        )
         self._thread.start()
         started.wait()
 
@@ -160,8 +161,7 @@ def _default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def start(app: App, host: str = "127.0.0.1", port: int = 0, workers: int | None = None,
-          shutdown_timeout: float = 5.0) -> Server:
+def start(app: App, host: str = "127.0.0.1", port: int = 0, workers: int | None = None, shutdown_timeout: float = 5.0) -> Server:
     """Serves `app` in the background; `port=0` picks a free port (`server.port`)."""
     return Server(app, host, port, workers or _default_workers(), shutdown_timeout)
 
@@ -174,8 +174,7 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise _Terminated
 
 
-def serve(app: App, host: str = "127.0.0.1", port: int = 8080, workers: int | None = None,
-          shutdown_timeout: float = 5.0) -> None:
+def serve(app: App, host: str = "127.0.0.1", port: int = 8080, workers: int | None = None, shutdown_timeout: float = 5.0) -> None:
     """Serves until Ctrl-C or SIGTERM, then stops cleanly and returns."""
     server = start(app, host, port, workers, shutdown_timeout)
     main = threading.current_thread() is threading.main_thread()

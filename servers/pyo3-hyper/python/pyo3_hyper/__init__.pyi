@@ -2,7 +2,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from . import _core
-from ._core import Request as Request, Response as Response
+from ._core import Request as Request
+from ._core import Response as Response
 
 _H = TypeVar("_H", bound=Callable[..., Any])
 
@@ -33,7 +34,9 @@ class Server:
     def __enter__(self) -> Server: ...
     def __exit__(self, *exc: object) -> None: ...
 
-def start(app: App, host: str = "127.0.0.1", port: int = 0, workers: int | None = None,
-          shutdown_timeout: float = 5.0) -> Server: ...
-def serve(app: App, host: str = "127.0.0.1", port: int = 8080, workers: int | None = None,
-          shutdown_timeout: float = 5.0) -> None: ...
+def start(
+    app: App, host: str = "127.0.0.1", port: int = 0, workers: int | None = None, shutdown_timeout: float = 5.0
+) -> Server: ...
+def serve(
+    app: App, host: str = "127.0.0.1", port: int = 8080, workers: int | None = None, shutdown_timeout: float = 5.0
+) -> None: ...
