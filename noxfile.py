@@ -31,14 +31,15 @@ def install(session: nox.Session, *groups: str) -> None:
 @nox.session
 def build(session: nox.Session) -> None:
     """Build every registered server (release profile, incremental)."""
-    install(session, "harness")
+    # build: maturin for the pyo3-hyper wheel, installed into this venv; servers: granian, uvicorn.
+    install(session, "harness", "build", "servers")
     session.run("python", "-m", "harness", "build", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Everything CI runs: harness unit tests, api-model tests, conformance on every server."""
-    install(session, "test")
+    install(session, "test", "build", "servers")
     session.run("cargo", "test", "--locked", "-p", "api-model", external=True)
     session.run("python", "-m", "harness", "build", "--quiet")
     session.run("pytest", "tests", *session.posargs)
@@ -47,7 +48,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def conformance(session: nox.Session) -> None:
     """The conformance suite alone: `nox -s conformance -- --server axum`."""
-    install(session, "test")
+    install(session, "test", "build", "servers")
     session.run("python", "-m", "harness", "build", "--quiet")
     session.run("pytest", "tests/conformance", *session.posargs)
 

@@ -28,9 +28,13 @@ def build(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, float]:
     timings: dict[str, float] = {}
     for key, group in _cargo_groups(specs).items():
         timings[", ".join(s.name for s in group)] = _cargo_build(group, *key, echo=echo)
+    # Variants of one maturin manifest share one wheel: build and install it once.
+    wheels: dict[Path, list[ServerSpec]] = defaultdict(list)
     for spec in specs:
         if spec.build.kind == "maturin":
-            timings[spec.name] = _maturin_build(spec, echo=echo)
+            wheels[spec.manifest].append(spec)
+    for group in wheels.values():
+        timings[", ".join(s.name for s in group)] = _maturin_build(group[0], echo=echo)
     return timings
 
 

@@ -1,0 +1,63 @@
+"""API v1 on granian's RSGI interface; the rules come from servers/pyapi."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# Worker processes import this module too: they need the shared rules on the path.
+sys.path.insert(0, str(HERE.parent / "pyapi"))
+import arena_api as api  # noqa: E402
+
+SERVER = [("server", "granian")]
+
+
+async def app(scope, proto) -> None:
+    headers = scope.headers
+    decided = api.dispatch(scope.method, scope.path, headers.get("content-type"), headers.get("content-length"))
+    if isinstance(decided, api.NeedBody):
+        decided = await _echo(proto)
+    reply = decided
+    proto.response_bytes(reply.status, [*SERVER, ("content-type", reply.content_type), *reply.headers], reply.body)
+
+
+async def _echo(proto) -> api.Reply:
+    """Reads the (possibly chunked) body only up to the limit."""
+    chunks, size = [], 0
+    async for chunk in proto:
+        size += len(chunk)
+        if size > api.BODY_LIMIT:
+            return api.too_large()
+        chunks.append(chunk)
+    return api.echo_reply(b"".join(chunks))
+
+
+def main() -> None:
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    args = p.parse_args()
+    Granian(
+        "app:app",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.RSGI,
+        workers=args.workers,
+        http=HTTPModes.http1,
+        loop=Loops.uvloop,
+        websockets=False,
+        backlog=4096,
+        log_access=False,
+        working_dir=HERE,
+    ).serve()
+
+
+if __name__ == "__main__":
+    main()

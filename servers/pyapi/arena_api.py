@@ -1,0 +1,131 @@
+"""API v1 (docs/API.md) for the arena's Python servers, in one place.
+
+Stdlib only. pyo3-hyper takes the user and echo rules from here (its
+contract errors come from Rust); granian and uvicorn also route with
+`dispatch`, so no Python server re-types a rule.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+PLAINTEXT = b"Hello, World!"
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json"
+BODY_LIMIT = 1024 * 1024
+USER_ID_MIN, USER_ID_MAX = 1, 1_000_000
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
+# Path -> the one method it allows (for 405 and Allow); /users/{id} is a prefix.
+ROUTES = {"/plaintext": "GET", "/json": "GET", "/echo": "POST"}
+USERS_PREFIX = "/users/"
+
+
+class Reply(NamedTuple):
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def message() -> dict:
+    return {"message": "Hello, World!"}
+
+
+def to_json(value: object) -> bytes:
+    """Compact JSON, key order kept; NaN/Infinity refused (they are not JSON)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def error(status: int, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    return Reply(status, JSON_CONTENT_TYPE, to_json({"error": ERROR_CODES[status]}), headers)
+
+
+def user(uid: int) -> dict:
+    return {
+        "id": uid,
+        "name": f"user-{uid}",
+        "email": f"user-{uid}@example.com",
+        "active": uid % 2 == 0,
+        "score": (uid * 7919) % 1000,
+    }
+
+
+def user_in_range(uid: int) -> bool:
+    return USER_ID_MIN <= uid <= USER_ID_MAX
+
+
+def parse_user_id(segment: str) -> int | None:
+    """ASCII digits that fit 64 bits, else None (a 400)."""
+    if not segment or not (segment.isascii() and segment.isdigit()):
+        return None
+    uid = int(segment)
+    return uid if uid < 2**64 else None
+
+
+def user_reply(segment: str) -> Reply:
+    uid = parse_user_id(segment)
+    if uid is None:
+        return error(400)
+    if not user_in_range(uid):
+        return error(404)
+    return Reply(200, JSON_CONTENT_TYPE, to_json(user(uid)))
+
+
+def is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() == JSON_CONTENT_TYPE
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def echo_value(body: bytes) -> object:
+    """The parsed document; ValueError for anything not one valid UTF-8 JSON value."""
+    return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+
+
+def echo_reply(body: bytes) -> Reply:
+    try:
+        return Reply(200, JSON_CONTENT_TYPE, to_json(echo_value(body)))
+    except ValueError:  # also UnicodeDecodeError and json's decode errors
+        return error(400)
+
+
+class NeedBody(NamedTuple):
+    """`dispatch` answer for POST /echo: read at most BODY_LIMIT bytes, then `echo_reply`."""
+
+
+def dispatch(method: str, path: str, content_type: str | None, content_length: str | None) -> Reply | NeedBody:
+    """Everything decided before the body is read, in the contract's order."""
+    if path.startswith(USERS_PREFIX):
+        segment = path[len(USERS_PREFIX) :]
+        if not segment or "/" in segment:
+            return error(404)
+        return user_reply(segment) if method == "GET" else error(405, (("allow", "GET"),))
+    allowed = ROUTES.get(path)
+    if allowed is None:
+        return error(404)
+    if method != allowed:
+        return error(405, (("allow", allowed),))
+    if path == "/plaintext":
+        return Reply(200, TEXT_CONTENT_TYPE, PLAINTEXT)
+    if path == "/json":
+        return Reply(200, JSON_CONTENT_TYPE, to_json(message()))
+    if not is_json(content_type):
+        return error(415)
+    if content_length is not None and content_length.isdigit() and int(content_length) > BODY_LIMIT:
+        return too_large()
+    return NeedBody()
+
+
+def too_large() -> Reply:
+    # The unread rest of the body cannot be skipped: close the connection.
+    return error(413, (("connection", "close"),))

@@ -1,0 +1,60 @@
+"""API v1 on pyo3-hyper. `--native` serves /plaintext and /json from Rust
+(static body, native JSON); users and echo always run Python handlers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyo3_hyper
+from pyo3_hyper import HTTPError, Request, Response
+
+# The arena's one copy of the contract's rules for Python servers.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pyapi"))
+import arena_api as api  # noqa: E402
+
+
+def build(native: bool) -> pyo3_hyper.App:
+    app = pyo3_hyper.App(server_name="pyo3-hyper-native" if native else "pyo3-hyper", body_limit=api.BODY_LIMIT)
+    if native:
+        app.static("/plaintext", api.PLAINTEXT, content_type=api.TEXT_CONTENT_TYPE)
+        app.static_json("/json", api.message())
+    else:
+
+        @app.get("/plaintext")
+        def plaintext(request: Request) -> Response:
+            return Response(api.PLAINTEXT, content_type=api.TEXT_CONTENT_TYPE)
+
+        @app.get("/json")
+        def json_(request: Request) -> dict:
+            return api.message()
+
+    # {id:int}: non-digits and u64 overflow are answered 400 in Rust.
+    @app.get("/users/{id:int}")
+    def user(request: Request) -> dict:
+        uid = request.path_params["id"]
+        if not api.user_in_range(uid):
+            raise HTTPError(404)
+        return api.user(uid)
+
+    # body="json": 415 and 400 are answered in Rust before this runs.
+    @app.post("/echo", body="json")
+    def echo(request: Request) -> Response:
+        return Response(api.to_json(api.echo_value(request.body)), content_type=api.JSON_CONTENT_TYPE)
+
+    return app
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--native", action="store_true")
+    args = p.parse_args()
+    pyo3_hyper.serve(build(args.native), host=args.host, port=args.port, workers=args.workers)
+
+
+if __name__ == "__main__":
+    main()

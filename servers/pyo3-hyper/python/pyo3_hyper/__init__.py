@@ -1,0 +1,190 @@
+"""A hyper HTTP server embedded in Python.
+
+    app = pyo3_hyper.App()
+
+    @app.get("/users/{id:int}")
+    def user(request):
+        return {"id": request.path_params["id"]}
+
+    pyo3_hyper.serve(app, port=8000)
+
+Routing, body limits and the contract's error answers (404, 405 + Allow,
+413, 415, 400) happen in Rust on tokio threads. Python handlers run on one
+interpreter thread with an asyncio loop; `static` and `static_json` routes
+never touch the interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from . import _core
+from ._core import Request, Response
+
+__all__ = ["App", "HTTPError", "Request", "Response", "Server", "serve", "start"]
+
+logger = logging.getLogger("pyo3_hyper")
+
+TEXT_PLAIN = "text/plain; charset=utf-8"
+
+
+class HTTPError(Exception):
+    """Raise in a handler to answer `status` with the body `{"error": CODE}`
+    (the API's codes: 400 bad_request, 404 not_found, ...)."""
+
+    def __init__(self, status: int, detail: str | None = None):
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+
+
+class App(_core.App):
+    """Routes and settings. `App(server_name="pyo3-hyper", body_limit=1 MiB)`."""
+
+    def route(self, method: str, path: str, handler: Callable[[Request], Any], *, body: str | None = None) -> None:
+        """Registers `handler` (plain function or `async def`) for `method path`.
+        Path parameters: `{name}` (str) or `{name:int}` (digits only, else 400).
+        `body="json"`: a JSON Content-Type (else 415) and a valid JSON body
+        (else 400) are checked in Rust before the handler runs."""
+        self._add_python(method, path, handler, inspect.iscoroutinefunction(handler), body)
+
+    def _decorator(self, method: str, path: str, body: str | None) -> Callable:
+        def register(handler: Callable) -> Callable:
+            self.route(method, path, handler, body=body)
+            return handler
+
+        return register
+
+    def get(self, path: str, *, body: str | None = None) -> Callable:
+        return self._decorator("GET", path, body)
+
+    def post(self, path: str, *, body: str | None = None) -> Callable:
+        return self._decorator("POST", path, body)
+
+    def put(self, path: str, *, body: str | None = None) -> Callable:
+        return self._decorator("PUT", path, body)
+
+    def patch(self, path: str, *, body: str | None = None) -> Callable:
+        return self._decorator("PATCH", path, body)
+
+    def delete(self, path: str, *, body: str | None = None) -> Callable:
+        return self._decorator("DELETE", path, body)
+
+    def static(self, path: str, body: bytes | str, content_type: str = TEXT_PLAIN, method: str = "GET") -> None:
+        """A constant body answered in Rust; Python never runs for it."""
+        self._add_static(path, body.encode() if isinstance(body, str) else bytes(body), content_type, method)
+
+    def static_json(self, path: str, value: Any, method: str = "GET") -> None:
+        """A constant JSON value kept in Rust and serialized per request."""
+        self._add_json(path, json.dumps(value, allow_nan=False), method)
+
+
+def _report(method: str, path: str, exc: BaseException) -> None:
+    logger.error("handler for %s %s raised", method, path, exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def _run_loop(dispatcher: _core.Dispatcher, started: threading.Event) -> None:
+    """The interpreter thread: an asyncio loop woken by the dispatcher's fd."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def spawn(coro: Any, pending: _core.Pending) -> None:
+        loop.create_task(coro).add_done_callback(pending.task_done)
+
+    def ready() -> None:
+        if dispatcher.run_ready(spawn):
+            loop.stop()
+
+    loop.add_reader(dispatcher.fileno(), ready)
+    started.set()
+    try:
+        loop.run_forever()
+    finally:
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.close()
+
+
+class Server:
+    """A server running in the background; see `start`."""
+
+    def __init__(self, app: App, host: str, port: int, workers: int, shutdown_timeout: float):
+        self._core = _core.Server(app, host, port, workers, shutdown_timeout, _report)
+        self.host, self.port = host, self._core.port
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        started = threading.Event()
+        self._thread = threading.Thread(
+            target=_run_loop, args=(self._core.dispatcher, started), name="pyo3-hyper-python", daemon=True
+        )
+        self._thread.start()
+        started.wait()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        """Stops accepting, finishes in-flight requests (up to the shutdown
+        timeout), then ends the interpreter thread. Idempotent."""
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self._core.stop()
+            if threading.current_thread() is not self._thread:
+                self._thread.join()
+            self._stopped.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Blocks (GIL released, signals still handled) until stopped."""
+        return self._stopped.wait(timeout)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def start(app: App, host: str = "127.0.0.1", port: int = 0, workers: int | None = None, shutdown_timeout: float = 5.0) -> Server:
+    """Serves `app` in the background; `port=0` picks a free port (`server.port`)."""
+    return Server(app, host, port, workers or _default_workers(), shutdown_timeout)
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def serve(app: App, host: str = "127.0.0.1", port: int = 8080, workers: int | None = None, shutdown_timeout: float = 5.0) -> None:
+    """Serves until Ctrl-C or SIGTERM, then stops cleanly and returns."""
+    server = start(app, host, port, workers, shutdown_timeout)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main else None
+    try:
+        while not server.wait(1.0):
+            pass
+    except (KeyboardInterrupt, _Terminated):
+        pass
+    finally:
+        server.stop()
+        if main:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,35 @@
+//! What a route does: answer natively in Rust, or hand the request to Python.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::header::HeaderValue;
+use pyo3::prelude::*;
+
+pub enum Handler {
+    /// A constant body; the response around it is still built per request.
+    Static {
+        body: Bytes,
+        content_type: HeaderValue,
+    },
+    /// A constant JSON value, serialized on every request.
+    NativeJson {
+        value: serde_json::Value,
+    },
+    Python(Arc<PyRoute>),
+}
+
+pub struct PyRoute {
+    pub func: Py<PyAny>,
+    /// `async def`: the call returns a coroutine for the interpreter thread's event loop.
+    pub is_async: bool,
+    pub body: BodyRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRule {
+    Any,
+    /// `Content-Type` must be JSON (else 415) and the body one valid JSON
+    /// document (else 400), both checked in Rust before Python runs.
+    Json,
+}

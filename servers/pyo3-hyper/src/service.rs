@@ -1,0 +1,160 @@
+//! One request, on a tokio thread: route, enforce the contract's errors,
+//! answer native routes, or queue the request for Python and await its reply.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use api_model::{media, ApiError};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, SERVER};
+use hyper::{Request, Response};
+use serde::de::IgnoredAny;
+use tokio::sync::oneshot;
+
+use crate::dispatch::{Bridge, Job};
+use crate::handler::{BodyRule, Handler, PyRoute};
+use crate::reply::{Reply, JSON};
+use crate::router::{Match, ParamValue, Router};
+
+/// Everything a request needs, shared read-only by every worker.
+pub struct Shared {
+    pub router: Router,
+    pub server_name: HeaderValue,
+    pub body_limit: usize,
+    pub bridge: Arc<Bridge>,
+}
+
+pub async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let reply = route(&shared, req).await;
+    let mut res = Response::new(Full::new(reply.body));
+    *res.status_mut() = reply.status;
+    let headers = res.headers_mut();
+    headers.insert(SERVER, shared.server_name.clone());
+    if let Some(content_type) = reply.content_type {
+        headers.insert(CONTENT_TYPE, content_type);
+    }
+    for (name, value) in reply.headers {
+        headers.append(name, value);
+    }
+    Ok(res)
+}
+
+async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
+    let handler = match shared.router.find(req.method(), req.uri().path()) {
+        None => return Reply::error(ApiError::NotFound),
+        Some(Match::Error(e)) => return Reply::error(e),
+        Some(Match::WrongMethod(allow)) => {
+            let allow = HeaderValue::from_str(allow).expect("method names are valid header values");
+            return Reply::error(ApiError::MethodNotAllowed).with_header(ALLOW, allow);
+        }
+        Some(Match::Found(handler, params)) => (handler.clone(), params),
+    };
+    let (handler, params) = handler;
+    if let Handler::Python(route) = &*handler {
+        return python(shared, route, params, req)
+            .await
+            .unwrap_or_else(error);
+    }
+    // Bodies are always drained, even where nothing reads them.
+    if !req.body().is_end_stream() {
+        if let Err(e) = read_body(shared, req).await {
+            return error(e);
+        }
+    }
+    match &*handler {
+        Handler::Static { body, content_type } => Reply::ok(content_type.clone(), body.clone()),
+        Handler::NativeJson { value } => Reply::ok(
+            JSON,
+            serde_json::to_vec(value)
+                .expect("a JSON value serializes")
+                .into(),
+        ),
+        Handler::Python(_) => unreachable!("answered above"),
+    }
+}
+
+/// A 413 may leave an unread body behind: close instead of resyncing.
+fn error(e: ApiError) -> Reply {
+    let reply = Reply::error(e);
+    if e == ApiError::PayloadTooLarge {
+        reply.with_header(CONNECTION, HeaderValue::from_static("close"))
+    } else {
+        reply
+    }
+}
+
+async fn python(
+    shared: &Shared,
+    route: &Arc<PyRoute>,
+    params: Vec<(Arc<str>, ParamValue)>,
+    req: Request<Incoming>,
+) -> Result<Reply, ApiError> {
+    if route.body == BodyRule::Json {
+        let ct = req.headers().get(CONTENT_TYPE);
+        if !ct.is_some_and(|ct| media::is_json(ct.as_bytes())) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let headers = req.headers().clone();
+    let body = read_body(shared, req).await?;
+    // Skipping a document (IgnoredAny) does not check the bytes inside its
+    // strings, so UTF-8 is validated first.
+    if route.body == BodyRule::Json && !is_json_document(&body) {
+        return Err(ApiError::BadRequest);
+    }
+    let request = crate::pyobjects::Request {
+        method,
+        path,
+        query,
+        params,
+        headers,
+        body,
+    };
+    let (tx, rx) = oneshot::channel();
+    if !shared.bridge.submit(Job {
+        route: route.clone(),
+        request,
+        reply: tx,
+    }) {
+        return Ok(Reply::status_error(hyper::StatusCode::SERVICE_UNAVAILABLE));
+    }
+    // A dropped sender means the interpreter side went away mid-request.
+    Ok(rx
+        .await
+        .unwrap_or_else(|_| Reply::error(ApiError::Internal)))
+}
+
+/// The declared length is checked before reading; a streamed body is read
+/// only up to the limit.
+async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > shared.body_limit as u64) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Limited::new(req.into_body(), shared.body_limit)
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest
+            }
+        })
+}
+
+fn is_json_document(body: &[u8]) -> bool {
+    std::str::from_utf8(body).is_ok_and(|text| serde_json::from_str::<IgnoredAny>(text).is_ok())
+}

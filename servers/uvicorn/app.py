@@ -1,0 +1,80 @@
+"""API v1 on uvicorn (ASGI) with uvloop and httptools; the rules come from servers/pyapi."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "pyapi"))
+import arena_api as api  # noqa: E402
+
+SERVER = (b"server", b"uvicorn")
+
+
+async def app(scope, receive, send) -> None:
+    if scope["type"] != "http":  # lifespan: nothing to set up
+        return
+    content_type = content_length = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value.decode("latin-1")
+        elif name == b"content-length":
+            content_length = value.decode("latin-1")
+    reply = api.dispatch(scope["method"], scope["path"], content_type, content_length)
+    if isinstance(reply, api.NeedBody):
+        reply = await _echo(receive)
+    headers = [SERVER, (b"content-type", reply.content_type.encode()), (b"content-length", str(len(reply.body)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in reply.headers]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+async def _echo(receive) -> api.Reply:
+    """Reads the (possibly chunked) body only up to the limit."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return api.error(400)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > api.BODY_LIMIT:
+            return api.too_large()
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return api.echo_reply(b"".join(chunks))
+
+
+def main() -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    args = p.parse_args()
+    config = uvicorn.Config(
+        "app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        server_header=False,
+        date_header=True,
+        backlog=4096,
+        interface="asgi3",
+    )
+    # Always the supervisor, also for one worker, so --workers N+1 adds exactly one process.
+    sock = config.bind_socket()
+    Multiprocess(config, sockets=[sock]).run()
+
+
+if __name__ == "__main__":
+    main()
