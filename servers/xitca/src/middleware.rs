@@ -32,9 +32,15 @@ where
         Some(ApiErr(api)) => *api,
         // The framework's own error picks the status; the contract picks the body.
         None => {
-            let status = err.call(ctx.reborrow()).await.map(|res| res.status());
-            let status = status.unwrap_or_else(|never| match never {});
-            ApiError::from_status(status.as_u16()).unwrap_or(ApiError::Internal)
+            let res = err.call(ctx.reborrow()).await;
+            let res = res.unwrap_or_else(|never| match never {});
+            match ApiError::from_status(res.status().as_u16()) {
+                Some(api) => api,
+                // A protocol-level refusal the contract has no code for (the
+                // body timeout's 408): its body is the framework's (API.md).
+                None if res.status().is_client_error() => return Ok(res),
+                None => ApiError::Internal,
+            }
         }
     };
     let mut res = render(api, &mut ctx);
