@@ -6,6 +6,7 @@ pub enum ApiError {
     BadRequest,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     PayloadTooLarge,
     UnsupportedMediaType,
     Internal,
@@ -17,10 +18,11 @@ struct ErrorBody {
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 6] = [
+    pub const ALL: [ApiError; 7] = [
         ApiError::BadRequest,
         ApiError::NotFound,
         ApiError::MethodNotAllowed,
+        ApiError::RequestTimeout,
         ApiError::PayloadTooLarge,
         ApiError::UnsupportedMediaType,
         ApiError::Internal,
@@ -31,6 +33,7 @@ impl ApiError {
             ApiError::BadRequest => 400,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::RequestTimeout => 408,
             ApiError::PayloadTooLarge => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Internal => 500,
@@ -42,6 +45,7 @@ impl ApiError {
             ApiError::BadRequest => "bad_request",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Internal => "internal_error",
@@ -61,6 +65,7 @@ impl ApiError {
             400 => Some(ApiError::BadRequest),
             404 => Some(ApiError::NotFound),
             405 => Some(ApiError::MethodNotAllowed),
+            408 => Some(ApiError::RequestTimeout),
             413 => Some(ApiError::PayloadTooLarge),
             415 => Some(ApiError::UnsupportedMediaType),
             500 => Some(ApiError::Internal),

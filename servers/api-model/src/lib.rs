@@ -16,7 +16,7 @@ pub mod routes;
 pub mod user;
 
 pub use error::ApiError;
-pub use limits::BODY_LIMIT;
+pub use limits::{BODY_LIMIT, BODY_READ_TIMEOUT};
 pub use message::{Message, PLAINTEXT_BODY};
 pub use routes::Route;
 pub use user::User;

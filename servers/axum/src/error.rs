@@ -1,5 +1,5 @@
 use api_model::ApiError;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONNECTION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -18,6 +18,11 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status()).expect("contract statuses are valid");
         let json = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
-        (status, [(CONTENT_TYPE, json)], self.0.body()).into_response()
+        let mut res = (status, [(CONTENT_TYPE, json)], self.0.body()).into_response();
+        if self.0 == ApiError::RequestTimeout {
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        res
     }
 }

@@ -1,4 +1,4 @@
-use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT};
+use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, Request};
@@ -60,10 +60,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             return Err(ApiError::PayloadTooLarge.into());
         }
         let body: Body = req.into_body();
-        match axum::body::to_bytes(body, BODY_LIMIT).await {
-            Ok(bytes) => Ok(JsonBody(bytes)),
-            Err(e) if is_length_limit(&e) => Err(ApiError::PayloadTooLarge.into()),
-            Err(_) => Err(ApiError::BadRequest.into()),
+        match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
+            Ok(Ok(bytes)) => Ok(JsonBody(bytes)),
+            Ok(Err(e)) if is_length_limit(&e) => Err(ApiError::PayloadTooLarge.into()),
+            Ok(Err(_)) => Err(ApiError::BadRequest.into()),
+            Err(_elapsed) => Err(ApiError::RequestTimeout.into()),
         }
     }
 }

@@ -1,10 +1,10 @@
 use std::convert::Infallible;
 
-use api_model::{echo, media, ApiError, Message, Route, User, BODY_LIMIT};
+use api_model::{echo, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, SERVER};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, SERVER};
 use hyper::{Method, Request, Response, StatusCode};
 
 const SERVER_NAME: HeaderValue = HeaderValue::from_static("hyper");
@@ -47,13 +47,17 @@ async fn echo_body(req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
     if declared.is_some_and(|len| !echo::declared_length_allowed(len)) {
         return Err(ApiError::PayloadTooLarge);
     }
-    let body = Limited::new(req.into_body(), BODY_LIMIT).collect().await.map_err(|e| {
-        if e.is::<http_body_util::LengthLimitError>() {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::BadRequest
-        }
-    })?;
+    let collect = Limited::new(req.into_body(), BODY_LIMIT).collect();
+    let body = tokio::time::timeout(BODY_READ_TIMEOUT, collect)
+        .await
+        .map_err(|_| ApiError::RequestTimeout)?
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest
+            }
+        })?;
     echo::echo(&body.to_bytes())
 }
 
@@ -68,5 +72,9 @@ fn respond(content_type: HeaderValue, body: Bytes) -> Response<Full<Bytes>> {
 fn error(e: ApiError) -> Response<Full<Bytes>> {
     let mut res = respond(JSON, e.body().into());
     *res.status_mut() = StatusCode::from_u16(e.status()).expect("contract statuses are valid");
+    if e == ApiError::RequestTimeout {
+        // The rest of the body may still be on its way: the connection cannot be reused.
+        res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     res
 }
