@@ -20,7 +20,7 @@ impl User {
             id,
             name: format!("user-{id}"),
             email: format!("user-{id}@example.com"),
-            active: id % 2 == 0,
+            active: id.is_multiple_of(2),
             score: (id * 7919) % 1000,
         }
     }
