@@ -66,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1)
     s.add_argument("--cpus", type=_cpus, default=None, help="pin to these CPUs, e.g. 0 or 0,1")
     s.set_defaults(func=cmd_serve)
+    from .bench.cli import register as register_bench
+
+    register_bench(sub)
     return p
 
 
