@@ -1,6 +1,8 @@
 """Sessions of the arena. Each one is thin: the work is in `harness/`.
 
     nox -s build bench     build every server, then run the load suite
+    nox -s bench -- --profile quick --servers hyper --scenarios plaintext
+    nox -s report -- results/RUN [--compare results/OTHER]
     nox -s tests           harness unit tests, shared-crate tests, conformance
     nox -s conformance -- --server axum
     nox -s lint
@@ -28,9 +30,24 @@ def install(session: nox.Session, *groups: str) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build every registered server (release profile, incremental)."""
+    """Build every registered server (release profile, incremental) and install the load generators."""
     install(session, "harness")
     session.run("python", "-m", "harness", "build", *session.posargs)
+    session.run("python", "-m", "harness", "tools")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The load suite and its report: `nox -s bench -- --servers a,b --scenarios x,y --profile quick`."""
+    install(session, "bench")
+    session.run("python", "-m", "harness", "bench", *session.posargs)
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Rebuild a saved run's report: `nox -s report -- results/RUN [--compare results/OTHER]`."""
+    install(session, "bench")
+    session.run("python", "-m", "harness", "report", *session.posargs)
 
 
 @nox.session

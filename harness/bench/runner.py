@@ -4,6 +4,7 @@ window of the load generator pinned to the client CPUs, with CPU time and memory
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def empty_record(run: plan.Run, tool: str) -> dict:
         "started_at": now(), "duration_s": None, "requests": 0, "requests_per_s": None, "transfer_bytes": 0,
         "transfer_bytes_per_s": None, "errors": {}, "error_total": 0, "warmup_errors": {},
         "valid": False, "invalid_reasons": [], "server_cpu_s": None, "server_cpu_us_per_request": None,
-        "client_cpu_s": None, "client_wall_s": None, "client_cpu_share": None, "client_bound": False,
+        "server_cpu_share": None, "loadavg_1m": None, "client_cpu_s": None, "client_wall_s": None, "client_cpu_share": None, "client_bound": False,
         "server_peak_rss_bytes": None, "latency_ms": None, "target_rate": run.cell.rate, "achieved_rate": None,
         "raw": {},
     }
@@ -165,11 +166,14 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
         record["raw"]["measured"] = f"raw/{name}.wrk.json"
     server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
     fill(record, duration_s=res.duration_s, requests=res.requests, transfer=res.bytes, errors=res.errors,
-         server_cpu_s=server_cpu, client_cpu_s=tool.cpu_s, client_wall_s=tool.wall_s, client_cpus=len(cfg.client_cpus))
+         server_cpu_s=server_cpu, client_cpu_s=tool.cpu_s, client_wall_s=tool.wall_s, client_cpus=len(cfg.client_cpus),
+         server_cpus=len(cfg.server_cpus))
+    # Other work on the machine shows here: a busy machine starves both sides and the numbers with them.
+    record["loadavg_1m"] = os.getloadavg()[0]
 
 
 def fill(record: dict, *, duration_s: float, requests: int, transfer: int, errors: dict[str, int], server_cpu_s: float,
-         client_cpu_s: float, client_wall_s: float, client_cpus: int) -> dict:
+         client_cpu_s: float, client_wall_s: float, client_cpus: int, server_cpus: int = 1) -> dict:
     """The derived numbers of one measured window, and its validity."""
     record["duration_s"] = duration_s
     record["requests"] = requests
@@ -180,6 +184,7 @@ def fill(record: dict, *, duration_s: float, requests: int, transfer: int, error
     record["error_total"] = sum(record["errors"].values())
     record["server_cpu_s"] = server_cpu_s
     record["server_cpu_us_per_request"] = server_cpu_s * 1e6 / requests if requests else None
+    record["server_cpu_share"] = server_cpu_s / (duration_s * server_cpus) if duration_s > 0 else None
     record["client_cpu_s"] = client_cpu_s
     record["client_wall_s"] = client_wall_s
     record["client_cpu_share"] = client_cpu_s / (client_wall_s * client_cpus) if client_wall_s > 0 else None
