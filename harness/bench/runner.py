@@ -58,7 +58,8 @@ def empty_record(run: plan.Run, tool: str) -> dict:
         "started_at": now(), "duration_s": None, "requests": 0, "requests_per_s": None, "transfer_bytes": 0,
         "transfer_bytes_per_s": None, "errors": {}, "error_total": 0, "warmup_errors": {},
         "valid": False, "invalid_reasons": [], "server_cpu_s": None, "server_cpu_us_per_request": None,
-        "server_cpu_share": None, "loadavg_1m": None, "client_cpu_s": None, "client_wall_s": None, "client_cpu_share": None, "client_bound": False,
+        "server_cpu_share": None, "loadavg_1m": None, "client_cpu_s": None, "client_wall_s": None,
+        "client_cpu_share": None, "client_bound": False,
         "server_peak_rss_bytes": None, "latency_ms": None, "target_rate": run.cell.rate, "achieved_rate": None,
         "raw": {},
     }

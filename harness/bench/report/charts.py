@@ -68,11 +68,11 @@ def throughput_bars(view: View, scenario: str, col: dict[str, str], out_dir: Pat
     names = [a["server"] for a in rows][::-1]
     rows = rows[::-1]
     med = [a["requests_per_s"]["median"] for a in rows]
-    lo = [m - a["requests_per_s"]["min"] for m, a in zip(med, rows)]
-    hi = [a["requests_per_s"]["max"] - m for m, a in zip(med, rows)]
+    lo = [m - a["requests_per_s"]["min"] for m, a in zip(med, rows, strict=True)]
+    hi = [a["requests_per_s"]["max"] - m for m, a in zip(med, rows, strict=True)]
     bars = ax.barh(names, med, xerr=[lo, hi], capsize=3, color=[col.get(n, "#333") for n in names],
                    error_kw={"elinewidth": 1})
-    for bar, a in zip(bars, rows):
+    for bar, a in zip(bars, rows, strict=True):
         if a["client_bound"]:
             bar.set_hatch("///")
         if not a["valid"]:
@@ -124,7 +124,7 @@ def throughput_vs_connections(view: View, scenario: str, col: dict[str, str], ou
 def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path) -> Chart:
     by_rate = view.latency[scenario]
     fig, axes = plt.subplots(1, len(by_rate), figsize=(4.5 * len(by_rate) + 1, 4.6), squeeze=False, sharey=True)
-    for ax, (rate, aggs) in zip(axes[0], by_rate.items()):
+    for ax, (rate, aggs) in zip(axes[0], by_rate.items(), strict=True):
         for a in aggs:
             lat = a["latency_ms"] or {}
             pts = [(i, lat[k]["median"]) for i, k in enumerate(PERCENTILE_AXIS) if lat.get(k)]

@@ -55,8 +55,9 @@ def _throughput_table(by_conns: dict[int, list[dict]]) -> str:
     for conns, aggs in by_conns.items():
         for a in aggs:
             pct = "–" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f} %"
-            rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td><td class=l>{escape(a["server"])}</td>'
-                        f'<td>{conns}</td><td>{fmt_int(_m(a["requests_per_s"]))}</td><td>{fmt_range(a["requests_per_s"])}</td>'
+            rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
+                        f'<td class=l>{escape(a["server"])}</td><td>{conns}</td>'
+                        f'<td>{fmt_int(_m(a["requests_per_s"]))}</td><td>{fmt_range(a["requests_per_s"])}</td>'
                         f'<td>{pct}</td><td>{fmt_ms(_m(a["server_cpu_us_per_request"]))}</td>'
                         f'<td>{fmt_mib(_m(a["server_peak_rss_bytes"]))}</td><td class=l>{_badges(a)}</td></tr>')
     return f"<table>{head}{''.join(rows)}</table>"
@@ -70,14 +71,16 @@ def _latency_table(by_rate: dict[int, list[dict]]) -> str:
         for a in aggs:
             lat = a["latency_ms"] or {}
             cells = "".join(f"<td>{fmt_ms(_m(lat.get(k)))}</td>" for k in ("p50", "p90", "p99", "p99.9", "max"))
-            rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td><td class=l>{escape(a["server"])}</td>'
-                        f'<td>{fmt_int(rate)}</td><td>{fmt_int(_m(a.get("achieved_rate")))}</td>{cells}'
+            rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
+                        f'<td class=l>{escape(a["server"])}</td><td>{fmt_int(rate)}</td>'
+                        f'<td>{fmt_int(_m(a.get("achieved_rate")))}</td>{cells}'
                         f'<td>{fmt_ms(_m(a["server_cpu_us_per_request"]))}</td><td class=l>{_badges(a)}</td></tr>')
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _compare_table(rows: list[dict]) -> str:
-    head = "<tr><th class=l>scenario</th><th>conns / rate</th><th class=l>server</th><th>this</th><th>other</th><th>ratio</th></tr>"
+    head = ("<tr><th class=l>scenario</th><th>conns / rate</th><th class=l>server</th><th>this</th><th>other</th>"
+            "<th>ratio</th></tr>")
     body = []
     for r in rows:
         fmt = fmt_ms if r["kind"] == "latency" else fmt_int
@@ -98,7 +101,8 @@ def render(view: View, charts: list[Chart], *, compare_rows: list[dict] | None =
              f'<p class=meta>Profile <b>{escape(cfg["profile"])}</b>: {cfg["duration_s"]:g} s measured after '
              f'{cfg["warmup_s"]:g} s warm-up, {cfg["repeats"]} round(s), servers interleaved. Server on CPU(s) '
              f'{cfg["server_cpus"]} with {cfg["workers"]} worker(s), load generator on CPU(s) {cfg["client_cpus"]}. '
-             f'{escape(env["cpu_model"])}, Linux {escape(env["kernel"])}, {escape(env["rustc"])}, wrk {escape(env["tools"]["wrk"])}, '
+             f'{escape(env["cpu_model"])}, Linux {escape(env["kernel"])}, {escape(env["rustc"])}, '
+             f'wrk {escape(env["tools"]["wrk"])}, '
              f'oha {escape(env["tools"]["oha"])}, commit <code>{escape(env["git_commit"][:12])}</code>'
              f'{" (dirty)" if env.get("git_dirty") else ""}.</p>',
              '<div class="card legend"><b>How to read this.</b> Bars and table values are medians over rounds; whiskers '
