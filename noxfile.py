@@ -32,7 +32,9 @@ def install(session: nox.Session, *groups: str) -> None:
 def build(session: nox.Session) -> None:
     """Build every registered server (release profile, incremental) and install the load generators."""
     install(session, "harness")
-    session.run("python", "-m", "harness", "build", *session.posargs)
+    # `nox -s build bench -- --profile quick` hands bench's options to this session too: then build all.
+    names = [] if any(arg.startswith("-") for arg in session.posargs) else session.posargs
+    session.run("python", "-m", "harness", "build", *names)
     session.run("python", "-m", "harness", "tools")
 
 

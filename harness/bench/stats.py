@@ -40,6 +40,7 @@ def aggregate(runs: list[dict], contenders: dict[str, bool]) -> list[dict]:
             "requests_per_s": summarize([r["requests_per_s"] for r in valid_runs]),
             "achieved_rate": summarize([r["achieved_rate"] for r in valid_runs]) if rate else None,
             "server_cpu_us_per_request": summarize([r["server_cpu_us_per_request"] for r in valid_runs]),
+            "server_cpu_share": summarize([r.get("server_cpu_share") for r in valid_runs]),
             "server_peak_rss_bytes": summarize([r["server_peak_rss_bytes"] for r in valid_runs]),
             "latency_ms": latency,
             "client_bound_runs": sum(1 for r in group if r["client_bound"]),

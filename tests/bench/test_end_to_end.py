@@ -79,3 +79,22 @@ def test_browser_draws_the_charts(run_dir: Path):
     # Not blank: a drawn page has many distinct colours and real contrast.
     assert pixels.std() > 0.05
     assert len({tuple(p) for p in pixels[::16, ::16, :3].reshape(-1, 3).round(2).tolist()}) > 20
+
+
+def test_wrk_flags_every_non_2xx_response(tmp_path: Path):
+    """A path the server answers 404 makes every response an error, with and without the check hook."""
+    from harness.bench import wrk
+    from harness.bench.scenarios import Scenario
+    from harness.process import ServerProcess
+
+    spec = registry.discover()["hyper"]
+    if find_wrk() is None or not spec.build.binary.exists():
+        pytest.skip("needs wrk and a built hyper")
+    sc = Scenario(name="missing", kind="throughput", path="/users/{id}", ids=(0, 0))
+    with ServerProcess(spec, workers=1, log_dir=tmp_path) as srv:
+        for check in (True, False):
+            res, tool = wrk.run(find_wrk(), sc, srv.url, connections=4, threads=1, duration_s=1, check=check, cpus=None,
+                                out_dir=tmp_path, name=f"missing-{check}")
+            assert res.requests > 0 and res.errors["status"] == res.requests
+            assert res.raw["non2xx"] == (res.requests if check else 0)
+            assert tool.cpu_s > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .charts import Chart
-from .model import View, fmt_int, fmt_mib, fmt_ms, fmt_range
+from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
@@ -20,7 +20,7 @@ td.l,th.l{text-align:left} tr.invalid td{color:#999;background:#fff4f4} tr.calib
 .rank{font-weight:700} figure{margin:12px 0} figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:12px}
 pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 .legend{font-size:13px;color:#333} .hook{border-left:4px solid #6c8cd5}
-.up{color:#137333} .down{color:#a50e0e}
+.busy{background:#fff3cd;border-left:4px solid #d4a106} .up{color:#137333} .down{color:#a50e0e}
 """
 
 
@@ -39,6 +39,11 @@ def _row_class(a: dict) -> str:
     return "invalid" if not a["valid"] else ("calib" if not a["contender"] else "")
 
 
+def _share(a: dict) -> str:
+    stat = a.get("server_cpu_share")
+    return "–" if not stat else f"{100 * stat['median']:.0f} %"
+
+
 def _m(stat):
     return stat["median"] if stat else None
 
@@ -50,7 +55,7 @@ def _figure(chart: Chart) -> str:
 
 def _throughput_table(by_conns: dict[int, list[dict]]) -> str:
     head = ("<tr><th>#</th><th class=l>server</th><th>conns</th><th>req/s</th><th>min–max</th><th>% of baseline</th>"
-            "<th>server CPU µs/req</th><th>peak RSS MiB</th><th class=l>notes</th></tr>")
+            "<th>server CPU µs/req</th><th>server CPU busy</th><th>peak RSS MiB</th><th class=l>notes</th></tr>")
     rows = []
     for conns, aggs in by_conns.items():
         for a in aggs:
@@ -58,7 +63,7 @@ def _throughput_table(by_conns: dict[int, list[dict]]) -> str:
             rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
                         f'<td class=l>{escape(a["server"])}</td><td>{conns}</td>'
                         f'<td>{fmt_int(_m(a["requests_per_s"]))}</td><td>{fmt_range(a["requests_per_s"])}</td>'
-                        f'<td>{pct}</td><td>{fmt_ms(_m(a["server_cpu_us_per_request"]))}</td>'
+                        f'<td>{pct}</td><td>{fmt_ms(_m(a["server_cpu_us_per_request"]))}</td><td>{_share(a)}</td>'
                         f'<td>{fmt_mib(_m(a["server_peak_rss_bytes"]))}</td><td class=l>{_badges(a)}</td></tr>')
     return f"<table>{head}{''.join(rows)}</table>"
 
@@ -111,6 +116,9 @@ def render(view: View, charts: list[Chart], *, compare_rows: list[dict] | None =
              '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
              '<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; '
              '“% of baseline” is relative to it.</div>']
+    note = busy_machine_note(doc)
+    if note:
+        parts.append(f'<div class="card busy"><b>⚠ {escape(note)}</b></div>')
     parts.append("<h2>Throughput (wrk, closed loop)</h2>")
     for scenario, by_conns in view.throughput.items():
         desc = view.scenario_info.get(scenario, {}).get("description", "")

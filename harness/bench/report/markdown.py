@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from .model import View, fmt_int, fmt_mib, fmt_ms, fmt_range
+from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range
 
 LEGEND = ("**Legend** — ⚠ *client-bound*: the load generator used ≥ 90 % of its CPUs, so the number is a floor "
           "for the server, not its ceiling. ✗ *invalid*: a run saw errors (connect/read/write/timeout/non-2xx) "
-          "or the server crashed; shown, never ranked. `baseline` is the calibration responder (not a contender).")
+          "or the server crashed; shown, never ranked. `baseline` is the calibration responder (not a contender). "
+          "*server CPU busy*: the server's CPU time over the window, as a share of its pinned CPUs; well under 100 % "
+          "with no client-bound flag means something other than the server's CPU limited the run.")
 
 
 def _mark(a: dict) -> str:
@@ -36,6 +38,9 @@ def render(view: View, *, compare_rows: list[dict] | None = None, compare_id: st
            f"Machine: {env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}; {env['rustc']}; "
            f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}; commit `{env['git_commit'][:12]}`"
            f"{' (dirty)' if env.get('git_dirty') else ''}.", "", LEGEND, ""]
+    note = busy_machine_note(doc)
+    if note:
+        out += [f"> ⚠ **{note}**", ""]
     out += ["## Throughput (wrk, closed loop)", ""]
     for scenario, by_conns in view.throughput.items():
         desc = view.scenario_info.get(scenario, {}).get("description", "")
@@ -46,10 +51,10 @@ def render(view: View, *, compare_rows: list[dict] | None = None, compare_id: st
                 rows.append([str(a["rank"] or ""), f"`{a['server']}`", str(conns), fmt_int(_m(a["requests_per_s"])),
                              fmt_range(a["requests_per_s"]),
                              "–" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f} %",
-                             fmt_ms(_m(a["server_cpu_us_per_request"])), fmt_mib(_m(a["server_peak_rss_bytes"])),
-                             _mark(a)])
+                             fmt_ms(_m(a["server_cpu_us_per_request"])), _pct(a.get("server_cpu_share")),
+                             fmt_mib(_m(a["server_peak_rss_bytes"])), _mark(a)])
         out += _table(["#", "server", "conns", "req/s", "min–max", "% of baseline", "server CPU µs/req",
-                       "peak RSS MiB", "notes"], rows) + [""]
+                       "server CPU busy", "peak RSS MiB", "notes"], rows) + [""]
     if view.latency:
         out += ["## Latency at fixed request rates (oha, open loop, coordinated-omission corrected)", "",
                 "Latency is measured from when each request *should* have been sent, so a stalled server "
@@ -86,6 +91,10 @@ def render(view: View, *, compare_rows: list[dict] | None = None, compare_id: st
     out += _table(["server", "framework", "runtime", "I/O", "contender"], rows) + [""]
     out += [f"Python {env['python']}; {env.get('os', '')}. Raw tool outputs: `raw/`; server logs: `logs/`.", ""]
     return "\n".join(out)
+
+
+def _pct(stat: dict | None) -> str:
+    return "–" if not stat else f"{100 * stat['median']:.0f} %"
 
 
 def _m(stat: dict | None) -> float | None:

@@ -57,6 +57,22 @@ def build(doc: dict) -> View:
                 doc["plan"].get("scenarios", {}))
 
 
+def busy_machine_note(doc: dict) -> str | None:
+    """A warning when other work competed for the CPUs: the bench itself keeps about one runnable
+    thread per pinned CPU busy, so a load average well above that means someone else was running."""
+    loads = sorted(r["loadavg_1m"] for r in doc["runs"] if r.get("loadavg_1m") is not None)
+    if not loads:
+        return None
+    cfg = doc["config"]
+    expected = len(cfg["server_cpus"]) + len(cfg["client_cpus"])
+    median = loads[len(loads) // 2]
+    if median <= 1.5 * expected:
+        return None
+    return (f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
+            f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other work "
+            f"competed for the pinned CPUs, so treat these numbers as indicative only and re-run on a quiet machine.")
+
+
 def flags(a: dict) -> list[str]:
     out = []
     if not a["valid"]:
