@@ -1,8 +1,9 @@
 """The load generators: find them, install what is missing, or say what to install.
 
 wrk comes from Debian (apt-get, when running as root); oha is built from crates.io at a pinned
-version into the project-local `.tools/` (gitignored), without TLS: the arena only speaks plain
-HTTP on loopback, and leaving TLS out keeps the build short and free of C toolchains.
+version into the project-local `.tools/` (gitignored). The arena never uses TLS, but oha 1.16 does not
+build without a TLS backend: native-tls links the system OpenSSL (Debian: libssl-dev, pkg-config),
+which builds much faster than rustls' default bundled crypto.
 """
 
 from __future__ import annotations
@@ -61,22 +62,35 @@ def find_oha() -> str | None:
     return None
 
 
-def install_wrk() -> None:
+def _apt_install(*packages: str) -> bool:
+    """Installs Debian packages when running as root with apt-get; False when that is not possible."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise ToolError("wrk is missing: install it (Debian/Ubuntu: `sudo apt-get install wrk`) and retry")
+        return False
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"], env=env).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, check=False)
-        if subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"], env=env).returncode != 0:
-            raise ToolError("`apt-get install wrk` failed: install wrk by hand and retry")
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if subprocess.run(cmd, env=env).returncode == 0:
+        return True
+    subprocess.run(["apt-get", "update"], env=env, check=False)
+    return subprocess.run(cmd, env=env).returncode == 0
+
+
+def install_wrk() -> None:
+    if not _apt_install("wrk"):
+        raise ToolError("wrk is missing: install it (Debian/Ubuntu: `sudo apt-get install wrk`) and retry")
+
+
+def _openssl_dev_present() -> bool:
+    return bool(shutil.which("pkg-config")) and subprocess.run(["pkg-config", "--exists", "openssl"]).returncode == 0
 
 
 def install_oha() -> None:
     if not shutil.which("cargo"):
         raise ToolError(f"oha {OHA_VERSION} is missing and cargo is not on PATH: install Rust (https://rustup.rs) "
                         f"or `cargo install --locked oha --version {OHA_VERSION} --root {TOOLS_DIR}`")
+    if not _openssl_dev_present() and not _apt_install("libssl-dev", "pkg-config"):
+        raise ToolError("building oha needs OpenSSL headers and pkg-config: `sudo apt-get install libssl-dev pkg-config`")
     cmd = ["cargo", "install", "--locked", "oha", "--version", OHA_VERSION, "--no-default-features",
-           "--root", str(TOOLS_DIR)]
+           "--features", "native-tls", "--root", str(TOOLS_DIR)]
     print("installing oha:", " ".join(cmd), flush=True)
     if subprocess.run(cmd).returncode != 0:
         raise ToolError(f"`{' '.join(cmd)}` failed; fix the error above and retry")
