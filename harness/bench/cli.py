@@ -23,7 +23,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     run(profile_name=args.profile, server_names=args.servers, scenario_names=args.scenarios, server_cpus=args.server_cpus,
         client_cpus=args.client_cpus, workers=args.workers, out=args.out, duration=args.duration, repeats=args.repeats,
-        screenshot=not args.no_screenshot)
+        screenshot=not args.no_screenshot, **({"scenarios_file": args.scenarios_file} if args.scenarios_file else {}))
     return 0
 
 
@@ -55,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--duration", type=float, default=None, help="override the profile's measured seconds per run")
     b.add_argument("--repeats", type=int, default=None, help="override the profile's rounds")
     b.add_argument("--out", type=Path, default=None, help="results directory (default results/<timestamp>)")
+    b.add_argument("--scenarios-file", type=Path, default=None, help="another scenarios TOML (default bench/scenarios.toml)")
     b.add_argument("--no-screenshot", action="store_true", help="skip the headless-Chromium screenshot")
     b.set_defaults(func=cmd_bench)
     r = sub.add_parser("report", help="rebuild the report of a saved run")

@@ -21,30 +21,31 @@ def cell_key(run: dict) -> tuple:
 
 
 def aggregate(runs: list[dict], contenders: dict[str, bool]) -> list[dict]:
-    """One aggregate per server and cell. Statistics use valid runs only; a cell with any invalid
-    run is shown but never ranked, so an error can never buy a better place."""
+    """One aggregate per server and cell. Statistics use valid runs only (all runs, flagged, when none
+    is valid); a cell with any invalid run is shown but never ranked, so an error never buys a place."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for run in runs:
         groups[(run["server"], *cell_key(run))].append(run)
     out = []
     for (server, scenario, conns, rate), group in groups.items():
         valid_runs = [r for r in group if r["valid"]]
+        basis = valid_runs or group
         latency = None
         if group[0]["kind"] == "latency":
-            latency = {k: summarize([(r["latency_ms"] or {}).get(k) for r in valid_runs]) for k in LATENCY_KEYS}
+            latency = {k: summarize([(r["latency_ms"] or {}).get(k) for r in basis]) for k in LATENCY_KEYS}
         out.append({
             "server": server, "scenario": scenario, "kind": group[0]["kind"], "connections": conns, "rate": rate,
             "contender": contenders.get(server, True),
             "n_runs": len(group), "n_valid": len(valid_runs),
             "valid": bool(valid_runs) and len(valid_runs) == len(group),
-            "requests_per_s": summarize([r["requests_per_s"] for r in valid_runs]),
-            "achieved_rate": summarize([r["achieved_rate"] for r in valid_runs]) if rate else None,
-            "server_cpu_us_per_request": summarize([r["server_cpu_us_per_request"] for r in valid_runs]),
-            "server_cpu_share": summarize([r.get("server_cpu_share") for r in valid_runs]),
-            "server_peak_rss_bytes": summarize([r["server_peak_rss_bytes"] for r in valid_runs]),
+            "requests_per_s": summarize([r["requests_per_s"] for r in basis]),
+            "achieved_rate": summarize([r["achieved_rate"] for r in basis]) if rate else None,
+            "server_cpu_us_per_request": summarize([r["server_cpu_us_per_request"] for r in basis]),
+            "server_cpu_share": summarize([r.get("server_cpu_share") for r in basis]),
+            "server_peak_rss_bytes": summarize([r["server_peak_rss_bytes"] for r in basis]),
             "latency_ms": latency,
             "client_bound_runs": sum(1 for r in group if r["client_bound"]),
-            "client_bound": any(r["client_bound"] for r in valid_runs),
+            "client_bound": any(r["client_bound"] for r in basis),
             "invalid_reasons": sorted({reason for r in group for reason in r["invalid_reasons"]}),
             "pct_of_baseline": None, "rank": None,
         })

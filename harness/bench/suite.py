@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -118,20 +119,35 @@ def run(*, profile_name: str, server_names: list[str] | None, scenario_names: li
 
 
 def summary_table(doc: dict, console: Console) -> None:
-    table = Table(title=f"bench {doc['run_id']} (medians)")
-    for col in ("cell", "server", "#", "req/s", "% base", "p99 ms", "CPU µs/req", "RSS MiB", "flags"):
-        table.add_column(col, justify="left" if col in ("cell", "server", "flags") else "right",
-                         overflow="fold", no_wrap=col not in ("cell", "flags"))
-    for a in sorted(doc["aggregates"], key=lambda a: (a["kind"], a["scenario"], a["connections"], a["rate"] or 0,
-                                                      a["rank"] or 999)):
-        cell = f"{a['scenario']} {a['rate']}/s" if a["rate"] else f"{a['scenario']} c{a['connections']}"
-        p99 = (a["latency_ms"] or {}).get("p99")
-        flags = ", ".join(x for x in ("invalid" if not a["valid"] else "", "client-bound" if a["client_bound"] else "") if x)
-        table.add_row(cell, a["server"], str(a["rank"] or ""), _f(a["requests_per_s"], "{:,.0f}"),
-                      "" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f}%", _f(p99, "{:.2f}"),
-                      _f(a["server_cpu_us_per_request"], "{:.1f}"),
-                      _f(a["server_peak_rss_bytes"], "{:.1f}", 1 / 1048576), flags)
-    console.print(table)
+    """Two compact tables (throughput, latency) of medians, narrow enough for an 80-column terminal."""
+    aggs = sorted(doc["aggregates"], key=lambda a: (a["scenario"], a["connections"], a["rate"] or 0, a["rank"] or 999))
+    thr = [a for a in aggs if a["kind"] == "throughput"]
+    lat = [a for a in aggs if a["kind"] == "latency"]
+    if thr:
+        table = Table(title=f"throughput, run {doc['run_id']} (medians)", box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in ("scenario", "conns", "server", "#", "req/s", "%base", "µs/req", "MiB", "flags"):
+            table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
+        for a in thr:
+            table.add_row(a["scenario"], str(a["connections"]), a["server"], str(a["rank"] or ""),
+                          _f(a["requests_per_s"], "{:,.0f}"),
+                          "" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f}",
+                          _f(a["server_cpu_us_per_request"], "{:.1f}"),
+                          _f(a["server_peak_rss_bytes"], "{:.0f}", 1 / 1048576), _flags(a))
+        console.print(table)
+    if lat:
+        table = Table(title="latency at fixed rates, ms (medians)", box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in ("scenario", "rate", "server", "#", "achieved", "p50", "p99", "p99.9", "max", "flags"):
+            table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
+        for a in lat:
+            ms = a["latency_ms"] or {}
+            table.add_row(a["scenario"], f"{a['rate']:,}", a["server"], str(a["rank"] or ""),
+                          _f(a.get("achieved_rate"), "{:,.0f}"),
+                          *(_f(ms.get(k), "{:.2f}") for k in ("p50", "p99", "p99.9", "max")), _flags(a))
+        console.print(table)
+
+
+def _flags(a: dict) -> str:
+    return " ".join(x for x in ("INVALID" if not a["valid"] else "", "client-bound" if a["client_bound"] else "") if x)
 
 
 def _f(stat, fmt: str, scale: float = 1.0) -> str:

@@ -66,3 +66,10 @@ def test_plan_interleaves_servers_round_by_round():
     runs = plan.build(["A", "B"], sc, Profile("x", 1, 0, 2))
     assert [(r.server, r.cell.connections, r.round) for r in runs] == [
         ("A", 16, 1), ("B", 16, 1), ("A", 64, 1), ("B", 64, 1), ("A", 16, 2), ("B", 16, 2), ("A", 64, 2), ("B", 64, 2)]
+
+
+def test_all_invalid_cell_still_shows_its_numbers():
+    runs = [record("a", 100.0, errors={"read": 1}), record("a", 300.0, round_=2, errors={"read": 2})]
+    (agg,) = stats.aggregate(runs, {"a": True})
+    assert not agg["valid"] and agg["rank"] is None and agg["n_valid"] == 0
+    assert agg["requests_per_s"]["median"] == 200.0

@@ -12,12 +12,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..stats import BASELINE  # noqa: E402
 from .model import MIB, View  # noqa: E402
 
 PERCENTILE_AXIS = ("p50", "p90", "p99", "p99.9", "max")
 INVALID_COLOR = "#d62728"
+THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
 
 
 @dataclass
@@ -82,10 +84,12 @@ def throughput_bars(view: View, scenario: str, col: dict[str, str], out_dir: Pat
         label = f"{a['requests_per_s']['median']:,.0f}"
         if a["pct_of_baseline"] is not None and a["server"] != BASELINE:
             label += f"  ({a['pct_of_baseline']:.0f} %)"
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, "  " + label, va="center", fontsize=8)
+        # Right of the whisker, so the label never covers the spread.
+        ax.text(a["requests_per_s"]["max"], bar.get_y() + bar.get_height() / 2, "  " + label, va="center", fontsize=8)
     ax.set_xlabel("requests per second (median, whiskers min–max)")
     ax.set_title(f"{scenario} — {conns} connections")
-    ax.set_xlim(0, max(med + [1]) * 1.3)
+    ax.set_xlim(0, max([a["requests_per_s"]["max"] for a in rows] + [1]) * 1.3)
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="x", alpha=0.3)
     _legend_marks(ax, rows)
     return _save(fig, f"rps-{scenario}", f"{scenario}: req/s per server at {conns} connections", out_dir)
@@ -115,6 +119,7 @@ def throughput_vs_connections(view: View, scenario: str, col: dict[str, str], ou
     ax.set_xlabel("connections")
     ax.set_ylabel("requests per second (median)")
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(THOUSANDS)
     ax.set_title(f"{scenario}: req/s vs connections (ringed: client-bound, red ×: invalid)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
