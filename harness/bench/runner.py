@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..errors import HarnessError
 from ..manifest import ServerSpec
@@ -70,21 +70,21 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
     scenarios = {s.name: s for s in cfg.scenarios}
     outcome = Outcome()
     per_run = plan.run_seconds(cfg.profile)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[runs]} runs"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         # Progress counts planned seconds, so the ETA is right from the first run.
-        task = progress.add_task("bench", total=len(runs) * per_run)
+        task = progress.add_task("bench", total=len(runs) * per_run, runs=f"0/{len(runs)}")
         for i, run in enumerate(runs, 1):
             progress.update(task, description=f"{run.server} {run.cell.label} (round {run.round})")
             if run.server in outcome.unavailable:
-                progress.advance(task, per_run)
+                progress.update(task, advance=per_run, runs=f"{i}/{len(runs)}")
                 continue
             record = measure_run(cfg, specs[run.server], scenarios[run.cell.scenario], run, outcome)
             if record is not None:
                 outcome.runs.append(record)
                 console.print(_line(record, i, len(runs)))
-            progress.advance(task, per_run)
+            progress.update(task, advance=per_run, runs=f"{i}/{len(runs)}")
     return outcome
 
 
