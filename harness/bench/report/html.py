@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .charts import Chart
-from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range
+from .model import View, busy_machine_note, rate_missed, fmt_int, fmt_mib, fmt_ms, fmt_range
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
@@ -32,6 +32,8 @@ def _badges(a: dict) -> str:
         out += f'<span class="badge cb">client-bound {a["client_bound_runs"]}/{a["n_runs"]}</span>'
     if not a["contender"]:
         out += '<span class="badge cal">calibration</span>'
+    if rate_missed(a):
+        out += '<span class="badge cb" title="achieved under 95 % of the target rate">rate not reached</span>'
     return out
 
 

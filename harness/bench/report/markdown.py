@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range
+from .model import View, busy_machine_note, rate_missed, fmt_int, fmt_mib, fmt_ms, fmt_range
 
 LEGEND = ("**Legend** — ⚠ *client-bound*: the load generator used ≥ 90 % of its CPUs, so the number is a floor "
           "for the server, not its ceiling. ✗ *invalid*: a run saw errors (connect/read/write/timeout/non-2xx) "
@@ -17,6 +17,8 @@ def _mark(a: dict) -> str:
         marks.append("✗ invalid: " + "; ".join(a.get("invalid_reasons", [])[:2]))
     if a["client_bound"]:
         marks.append(f"⚠ client-bound ({a['client_bound_runs']}/{a['n_runs']})")
+    if rate_missed(a):
+        marks.append("⚠ rate not reached")
     return " ".join(marks)
 
 

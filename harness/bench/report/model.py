@@ -73,6 +73,13 @@ def busy_machine_note(doc: dict) -> str | None:
             f"competed for the pinned CPUs, so treat these numbers as indicative only and re-run on a quiet machine.")
 
 
+def rate_missed(a: dict) -> bool:
+    """An open-loop run that could not keep its target rate: the server (or the client) fell behind,
+    and the latency shown includes the queue that built up."""
+    achieved = a.get("achieved_rate")
+    return bool(a.get("rate")) and achieved is not None and achieved["median"] < 0.95 * a["rate"]
+
+
 def flags(a: dict) -> list[str]:
     out = []
     if not a["valid"]:
