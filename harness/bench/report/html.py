@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .charts import Chart
-from .model import View, busy_machine_note, rate_missed, fmt_int, fmt_mib, fmt_ms, fmt_range
+from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import View, busy_machine_note, rate_missed, fmt_int, fmt_mib, fmt_ms, fmt_range
+from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed
 
 LEGEND = ("**Legend** — ⚠ *client-bound*: the load generator used ≥ 90 % of its CPUs, so the number is a floor "
           "for the server, not its ceiling. ✗ *invalid*: a run saw errors (connect/read/write/timeout/non-2xx) "
