@@ -56,5 +56,7 @@ def build(run_dir: Path, *, compare_dir: Path | None = None, take_screenshot: bo
     md_path.write_text(markdown.render(view, compare_rows=compare_rows, compare_id=compare_id, extra=md_extra))
     html_path = run_dir / "report.html"
     html_path.write_text(html.render(view, drawn, compare_rows=compare_rows, compare_id=compare_id, extra_html=html_extra))
-    shot = screenshot.take(html_path, run_dir / "report-screenshot.png") if take_screenshot else None
+    # Tall enough for the whole page: roughly one chart-and-table block per chart.
+    height = min(16000, 1200 + 450 * len(drawn) + 40 * len(doc["aggregates"]))
+    shot = screenshot.take(html_path, run_dir / "report-screenshot.png", height=height) if take_screenshot else None
     return ReportFiles(md_path, html_path, [c.png for c in drawn], shot)

@@ -128,7 +128,8 @@ def throughput_vs_connections(view: View, scenario: str, col: dict[str, str], ou
 
 def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path) -> Chart:
     by_rate = view.latency[scenario]
-    fig, axes = plt.subplots(1, len(by_rate), figsize=(4.5 * len(by_rate) + 1, 4.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(by_rate), figsize=(max(7.0, 4.5 * len(by_rate) + 1), 4.8), squeeze=False,
+                             sharey=True)
     for ax, (rate, aggs) in zip(axes[0], by_rate.items(), strict=True):
         for a in aggs:
             lat = a["latency_ms"] or {}
@@ -141,12 +142,13 @@ def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path
                     color=INVALID_COLOR if not a["valid"] else col.get(a["server"], "#333"), **style)
         ax.set_xticks(range(len(PERCENTILE_AXIS)), PERCENTILE_AXIS)
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:g}"))
         ax.set_title(f"{rate:,} req/s")
         ax.set_xlabel("percentile")
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
     axes[0][0].set_ylabel("latency, ms (log)")
-    fig.suptitle(f"{scenario}: latency percentiles at fixed rates (coordinated-omission corrected)")
+    fig.suptitle(f"{scenario}: latency percentiles at fixed rates\n(open loop, coordinated-omission corrected)")
     return _save(fig, f"latency-{scenario}", f"{scenario}: latency percentiles", out_dir)
 
 
@@ -176,7 +178,7 @@ def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Pa
     ax.set_xlabel(xlabel)
     ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title)
     return _save(fig, name, title, out_dir)
 
