@@ -1,15 +1,18 @@
 """Sessions of the arena. Each one is thin: the work is in `harness/`.
 
-    nox -s build bench     build every server, then run the load suite
-    nox -s tests           harness unit tests, shared-crate tests, conformance
+    nox -s build bench     build every server and the load generators, then run the load suite
+    nox -s bench -- --profile quick --servers hyper --scenarios plaintext
+    nox -s report -- results/RUN [--compare results/OTHER]
+    nox -s tests           harness unit tests, shared-crate tests, conformance, hostile input, soak, bench pipeline
     nox -s conformance -- --server axum
+    nox -s soak -- axum --duration 60
     nox -s lint
-    nox -s soak -- hyper --duration 300   mixed load per server: errors, RSS growth, leaked fds
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 
 import nox
@@ -17,6 +20,8 @@ import nox
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CONSTRAINTS = ROOT / "constraints.txt"
+# Same rule as harness/paths.py: ARENA_TARGET_DIR may keep cargo's state outside the clone.
+TARGET_DIR = Path(os.environ.get("ARENA_TARGET_DIR", ROOT / "target"))
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"
@@ -28,20 +33,55 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install("-c", str(CONSTRAINTS), *deps)
 
 
+def install_servers(session: nox.Session) -> None:
+    """What running every server needs in this venv: granian, uvicorn, and the
+    pyo3-hyper wheel that `harness build` wrote (built once, installed per venv)."""
+    install(session, "servers")
+    wheels = sorted(TARGET_DIR.glob("wheels/*/*.whl"))
+    if not wheels:
+        session.error(f"no pyo3-hyper wheel under {TARGET_DIR / 'wheels'}: run `nox -s build` first")
+    session.install("--no-deps", "--force-reinstall", *map(str, wheels))
+
+
+def server_names(session: nox.Session) -> list[str]:
+    """Leading positional arguments name servers; options after them belong to the command."""
+    return list(itertools.takewhile(lambda a: not a.startswith("-"), session.posargs))
+
+
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build every registered server (release profile, incremental)."""
+    """Build every registered server (release, incremental) and install the load generators."""
     # build: maturin for the pyo3-hyper wheel, installed into this venv; servers: granian, uvicorn.
     install(session, "harness", "build", "servers")
-    session.run("python", "-m", "harness", "build", *session.posargs)
+    # `nox -s build bench -- --profile quick` hands bench's options to this session too: then build all.
+    names = [] if any(arg.startswith("-") for arg in session.posargs) else session.posargs
+    session.run("python", "-m", "harness", "build", *names)
+    session.run("python", "-m", "harness", "tools")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The load suite and its report: `nox -s bench -- --servers a,b --scenarios x,y --profile quick`."""
+    install(session, "bench")
+    install_servers(session)
+    session.run("python", "-m", "harness", "bench", *session.posargs)
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Rebuild a saved run's report: `nox -s report -- results/RUN [--compare results/OTHER]`."""
+    install(session, "bench")
+    session.run("python", "-m", "harness", "report", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: harness unit tests, api-model tests, conformance on every server."""
+    """Everything CI runs: harness and api-model unit tests, then conformance, hostile input,
+    a short soak and the bench pipeline against every server, built once."""
     install(session, "test", "build", "servers")
-    session.run("cargo", "test", "--locked", "-p", "api-model", external=True)
+    session.run("cargo", "test", "--locked", "-p", "api-model", "--target-dir", str(TARGET_DIR), external=True)
     session.run("python", "-m", "harness", "build", "--quiet")
+    session.run("python", "-m", "harness", "tools")
     session.run("pytest", "tests", *session.posargs)
 
 
@@ -54,6 +94,16 @@ def conformance(session: nox.Session) -> None:
 
 
 @nox.session
+def soak(session: nox.Session) -> None:
+    """Mixed load through wrk for a long stretch per server (default 300 s):
+    `nox -s soak -- axum --duration 60`. Writes results/soak-<timestamp>/soak.json."""
+    install(session, "harness", "build", "servers")
+    session.run("python", "-m", "harness", "build", "--quiet", *server_names(session))
+    session.run("python", "-m", "harness", "tools")
+    session.run("python", "-m", "harness", "soak", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff on the Python side; rustfmt and clippy on the Rust side."""
     install(session, "lint")
@@ -61,13 +111,3 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("cargo", "fmt", "--all", "--check", external=True)
     session.run("cargo", "clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings", external=True)
-
-
-@nox.session
-def soak(session: nox.Session) -> None:
-    """Mixed load through wrk for a long stretch per server (default 300 s):
-    `nox -s soak -- axum --duration 60`. Writes results/soak-<timestamp>/soak.json."""
-    install(session, "harness")
-    names = list(itertools.takewhile(lambda a: not a.startswith("-"), session.posargs))
-    session.run("python", "-m", "harness", "build", "--quiet", *names)
-    session.run("python", "-m", "harness", "soak", *session.posargs)

@@ -1,0 +1,1 @@
+"""The load suite: scenarios, load generators, measurement, results and the report."""

@@ -1,0 +1,47 @@
+"""What a reader needs to reproduce a run: machine, toolchain, tools, commit, framework versions."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+
+from ..manifest import ServerSpec
+from ..paths import ROOT
+from ..versions import framework_version
+
+
+def _out(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=20).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> dict:
+    commit = _out(["git", "rev-parse", "HEAD"]) or "?"
+    dirty = bool(_out(["git", "status", "--porcelain", "--untracked-files=no"]))
+    return {
+        "cpu_model": cpu_model(),
+        "cpus_online": os.cpu_count() or 0,
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "kernel": platform.release(),
+        "os": platform.platform(),
+        "rustc": _out(["rustc", "--version"]) or "?",
+        "python": platform.python_version(),
+        "tools": tool_versions,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "frameworks": {s.name: {"framework": s.framework, "version": framework_version(s), "runtime": s.runtime,
+                                "io_model": s.io_model, "contender": s.contender} for s in specs},
+    }

@@ -1,0 +1,96 @@
+"""CPU time and memory of processes: the server's process tree (psutil) and a load generator
+run as a child (its rusage, exact and including every thread)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+# A load generator using at least this share of its CPUs limited the run, not the server.
+CLIENT_BOUND_SHARE = 0.90
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the process and all its descendants, threads included."""
+    total = 0.0
+    for proc in tree(pid):
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def tree_peak_rss_bytes(pid: int) -> int:
+    """Sum over the tree of each process's peak resident set (VmHWM)."""
+    total = 0
+    for proc in tree(pid):
+        total += _vm_hwm(proc.pid)
+    return total
+
+
+def _vm_hwm(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def client_bound(cpu_s: float, wall_s: float, n_cpus: int) -> bool:
+    return wall_s > 0 and cpu_s / (wall_s * n_cpus) >= CLIENT_BOUND_SHARE
+
+
+@dataclass
+class ToolRun:
+    argv: list[str]
+    returncode: int
+    wall_s: float
+    cpu_s: float
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+def run_pinned(argv: list[str], *, cpus: set[int] | None, timeout_s: float, env: dict[str, str] | None = None,
+               stdout_path: Path, stderr_path: Path) -> ToolRun:
+    """Runs a load generator on `cpus`; CPU time comes from wait4's rusage, so it counts every
+    thread of the tool over its whole life, bounded by `timeout_s`."""
+    stdout_path.parent.mkdir(parents=True, exist_ok=True)
+    with stdout_path.open("w") as out, stderr_path.open("w") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                env={**os.environ, **(env or {})},
+                                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        timed_out = False
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout_s:
+                timed_out = True
+                proc.kill()
+                _, status, rusage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.monotonic() - started
+    # wait4 reaped it: tell Popen so it does not wait again.
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return ToolRun(argv, proc.returncode, wall, rusage.ru_utime + rusage.ru_stime,
+                   stdout_path.read_text(errors="replace"), stderr_path.read_text(errors="replace"), timed_out)

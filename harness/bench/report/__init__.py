@@ -1,0 +1,2 @@
+"""The report of one bench run: report.md (tables to paste), report.html (self-contained, with
+inline SVG charts) and PNG charts beside them, all rebuilt from results.json alone."""

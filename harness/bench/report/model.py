@@ -1,0 +1,133 @@
+"""What every part of the report shows, derived once from results.json: ordered rows per cell,
+headline cells per scenario, per-server colours, comparisons with another run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..stats import BASELINE
+
+MIB = 1024 * 1024
+
+
+@dataclass
+class View:
+    doc: dict
+    throughput: dict[str, dict[int, list[dict]]]  # scenario -> connections -> ordered aggregates
+    latency: dict[str, dict[int, list[dict]]]  # scenario -> rate -> ordered aggregates
+    servers: list[str]
+    scenario_info: dict[str, dict]
+
+    def headline(self, scenario: str) -> int:
+        conns = sorted(self.throughput[scenario])
+        wanted = self.scenario_info.get(scenario, {}).get("headline")
+        return wanted if wanted in conns else conns[-1]
+
+    def headline_rows(self, scenario: str) -> list[dict]:
+        return self.throughput[scenario][self.headline(scenario)]
+
+
+def order(rows: list[dict], kind: str) -> list[dict]:
+    """Ranked rows first by rank, then unranked contenders, then the baseline: calibration goes last."""
+    def key(a: dict):
+        if a["rank"] is not None:
+            return (0, a["rank"], a["server"])
+        if a["server"] == BASELINE:
+            return (2, 0, a["server"])
+        value = (a["requests_per_s"] or {}).get("median", 0) if kind == "throughput" else 0
+        return (1, -value, a["server"])
+    return sorted(rows, key=key)
+
+
+def build(doc: dict) -> View:
+    thr: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    lat: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for a in doc["aggregates"]:
+        if a["kind"] == "latency":
+            lat[a["scenario"]][a["rate"]].append(a)
+        else:
+            thr[a["scenario"]][a["connections"]].append(a)
+    scen_order = [c["scenario"] for c in doc["plan"]["cells"]]
+
+    def sort_scen(d, kind):
+        return {s: {k: order(v, kind) for k, v in sorted(d[s].items())} for s in sorted(d, key=scen_order.index)}
+
+    return View(doc, sort_scen(thr, "throughput"), sort_scen(lat, "latency"), list(doc["plan"]["servers"]),
+                doc["plan"].get("scenarios", {}))
+
+
+def busy_machine_note(doc: dict) -> str | None:
+    """A warning when other work competed for the CPUs: the bench itself keeps about one runnable
+    thread per pinned CPU busy, so a load average well above that means someone else was running."""
+    loads = sorted(r["loadavg_1m"] for r in doc["runs"] if r.get("loadavg_1m") is not None)
+    if not loads:
+        return None
+    cfg = doc["config"]
+    expected = len(cfg["server_cpus"]) + len(cfg["client_cpus"])
+    median = loads[len(loads) // 2]
+    if median <= 1.5 * expected:
+        return None
+    return (f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
+            f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other work "
+            f"competed for the pinned CPUs, so treat these numbers as indicative only and re-run on a quiet machine.")
+
+
+def rate_missed(a: dict) -> bool:
+    """An open-loop run that could not keep its target rate: the server (or the client) fell behind,
+    and the latency shown includes the queue that built up."""
+    achieved = a.get("achieved_rate")
+    return bool(a.get("rate")) and achieved is not None and achieved["median"] < 0.95 * a["rate"]
+
+
+def flags(a: dict) -> list[str]:
+    out = []
+    if not a["valid"]:
+        out.append("invalid")
+    if a["client_bound"]:
+        out.append("client-bound")
+    if not a["contender"]:
+        out.append("calibration")
+    return out
+
+
+def compare(doc: dict, other: dict) -> list[dict]:
+    """Per server and cell present in both runs: this/other for median req/s, and for median p99 latency."""
+    theirs = {(a["server"], a["scenario"], a["connections"], a["rate"]): a for a in other["aggregates"]}
+    rows = []
+    for a in doc["aggregates"]:
+        b = theirs.get((a["server"], a["scenario"], a["connections"], a["rate"]))
+        if b is None:
+            continue
+        row = {"server": a["server"], "scenario": a["scenario"], "connections": a["connections"], "rate": a["rate"],
+               "kind": a["kind"], "this": None, "other": None, "ratio": None, "valid": a["valid"] and b["valid"]}
+        if a["kind"] == "latency":
+            x, y = _med((a["latency_ms"] or {}).get("p99")), _med((b["latency_ms"] or {}).get("p99"))
+        else:
+            x, y = _med(a["requests_per_s"]), _med(b["requests_per_s"])
+        row.update(this=x, other=y, ratio=(x / y) if x is not None and y else None)
+        rows.append(row)
+    rows.sort(key=lambda r: (r["kind"], r["scenario"], r["connections"], r["rate"] or 0, r["server"]))
+    return rows
+
+
+def _med(stat: dict | None) -> float | None:
+    return stat["median"] if stat else None
+
+
+def fmt_int(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def fmt_ms(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.3f}" if x < 1 else (f"{x:.2f}" if x < 100 else f"{x:,.0f}")
+
+
+def fmt_mib(x: float | None) -> str:
+    return "–" if x is None else f"{x / MIB:.1f}"
+
+
+def fmt_range(stat: dict | None, fmt=fmt_int) -> str:
+    return "–" if not stat else f"{fmt(stat['min'])}–{fmt(stat['max'])}"

@@ -1,0 +1,204 @@
+"""Runs the plan: for each run a fresh server pinned to the server CPUs, a warm-up, then one measured
+window of the load generator pinned to the client CPUs, with CPU time and memory recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ..errors import HarnessError
+from ..manifest import ServerSpec
+from ..process import ServerProcess
+from ..tools import Tools
+from . import measure, oha, plan, wrk
+from .scenarios import Profile, Scenario
+
+
+@dataclass
+class BenchConfig:
+    profile: Profile
+    scenarios: list[Scenario]
+    specs: list[ServerSpec]
+    server_cpus: set[int]
+    client_cpus: set[int]
+    workers: int
+    out_dir: Path
+    tools: Tools
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.out_dir / "raw"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.out_dir / "logs"
+
+
+@dataclass
+class Outcome:
+    runs: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    # Servers that could not start are dropped from the rest of the plan.
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def empty_record(run: plan.Run, tool: str) -> dict:
+    return {
+        "run_id": run.run_id, "server": run.server, "scenario": run.cell.scenario, "kind": run.cell.kind,
+        "connections": run.cell.connections, "rate": run.cell.rate, "round": run.round, "tool": tool,
+        "started_at": now(), "duration_s": None, "requests": 0, "requests_per_s": None, "transfer_bytes": 0,
+        "transfer_bytes_per_s": None, "errors": {}, "error_total": 0, "warmup_errors": {},
+        "valid": False, "invalid_reasons": [], "server_cpu_s": None, "server_cpu_us_per_request": None,
+        "server_cpu_share": None, "loadavg_1m": None, "client_cpu_s": None, "client_wall_s": None,
+        "client_cpu_share": None, "client_bound": False,
+        "server_peak_rss_bytes": None, "latency_ms": None, "target_rate": run.cell.rate, "achieved_rate": None,
+        "raw": {},
+    }
+
+
+def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome:
+    specs = {s.name: s for s in cfg.specs}
+    scenarios = {s.name: s for s in cfg.scenarios}
+    outcome = Outcome()
+    per_run = plan.run_seconds(cfg.profile)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[runs]} runs"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        # Progress counts planned seconds, so the ETA is right from the first run.
+        task = progress.add_task("bench", total=len(runs) * per_run, runs=f"0/{len(runs)}")
+        for i, run in enumerate(runs, 1):
+            progress.update(task, description=f"{run.server} {run.cell.label} (round {run.round})")
+            if run.server in outcome.unavailable:
+                progress.update(task, advance=per_run, runs=f"{i}/{len(runs)}")
+                continue
+            record = measure_run(cfg, specs[run.server], scenarios[run.cell.scenario], run, outcome)
+            if record is not None:
+                outcome.runs.append(record)
+                console.print(_line(record, i, len(runs)))
+            progress.update(task, advance=per_run, runs=f"{i}/{len(runs)}")
+    return outcome
+
+
+def _line(r: dict, i: int, n: int) -> str:
+    state = "[green]ok[/]" if r["valid"] else f"[red]INVALID[/] ({'; '.join(r['invalid_reasons'])})"
+    rps = f"{r['requests_per_s']:,.0f} req/s" if r["requests_per_s"] else "-"
+    extra = ""
+    if r["latency_ms"] and r["latency_ms"].get("p99") is not None:
+        extra = f" p99 {r['latency_ms']['p99']:.2f} ms"
+    cb = " [yellow]client-bound[/]" if r["client_bound"] else ""
+    return f"[{i}/{n}] {r['run_id']}: {rps}{extra}{cb} {state}"
+
+
+def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: plan.Run, outcome: Outcome) -> dict | None:
+    tool_name = "oha" if run.cell.kind == "latency" else "wrk"
+    record = empty_record(run, tool_name)
+    server = ServerProcess(spec, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir)
+    try:
+        server.start()
+    except HarnessError as exc:
+        outcome.unavailable[spec.name] = str(exc)
+        outcome.failures.append(_failure(run, "start", exc))
+        return None
+    try:
+        try:
+            _warmup(cfg, scenario, run, server, record)
+            _measure(cfg, scenario, run, server, record)
+        except RuntimeError as exc:
+            record["invalid_reasons"].append(f"load generator failed: {exc}")
+            outcome.failures.append(_failure(run, "load generator", exc))
+        record["server_peak_rss_bytes"] = measure.tree_peak_rss_bytes(server.pid) or None
+        try:
+            server.check_alive(step=f"run {run.run_id}")
+        except HarnessError as exc:
+            record["invalid_reasons"].append("server crashed")
+            outcome.failures.append(_failure(run, "serve", exc))
+    finally:
+        server.stop()
+    record["valid"] = not record["invalid_reasons"]
+    return record
+
+
+def _failure(run: plan.Run, step: str, exc: Exception) -> dict:
+    return {"server": run.server, "run_id": run.run_id, "step": step, "message": str(exc), "at": now()}
+
+
+def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
+    """Same load, shorter. wrk warms up with its per-response check on, so a server answering anything
+    but 2xx (1xx/3xx included, which wrk's own counter misses) invalidates the run."""
+    seconds = max(1.0, cfg.profile.warmup_s)
+    name = f"{run.run_id}.warmup"
+    if run.cell.kind == "latency":
+        res, _ = oha.run(cfg.tools.oha, scenario, server.url, connections=run.cell.connections, rate=run.cell.rate,
+                         duration_s=seconds, threads=len(cfg.client_cpus), cpus=cfg.client_cpus, out_dir=cfg.raw_dir,
+                         name=name)
+        record["raw"]["warmup"] = f"raw/{name}.oha.json"
+    else:
+        res, _ = wrk.run(cfg.tools.wrk, scenario, server.url, connections=run.cell.connections,
+                         threads=len(cfg.client_cpus), duration_s=seconds, check=True, cpus=cfg.client_cpus,
+                         out_dir=cfg.raw_dir, name=name)
+        record["raw"]["warmup"] = f"raw/{name}.wrk.json"
+    record["warmup_errors"] = {k: v for k, v in res.errors.items() if v}
+    if res.error_total:
+        record["invalid_reasons"].append("errors during warm-up: " + _fmt_errors(record["warmup_errors"]))
+
+
+def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
+    name = run.run_id
+    cpu_before = measure.tree_cpu_seconds(server.pid)
+    if run.cell.kind == "latency":
+        res, tool = oha.run(cfg.tools.oha, scenario, server.url, connections=run.cell.connections, rate=run.cell.rate,
+                            duration_s=cfg.profile.duration_s, threads=len(cfg.client_cpus), cpus=cfg.client_cpus,
+                            out_dir=cfg.raw_dir, name=name)
+        record["raw"]["measured"] = f"raw/{name}.oha.json"
+        record["latency_ms"] = res.latency_ms
+    else:
+        res, tool = wrk.run(cfg.tools.wrk, scenario, server.url, connections=run.cell.connections,
+                            threads=len(cfg.client_cpus), duration_s=cfg.profile.duration_s, check=False,
+                            cpus=cfg.client_cpus, out_dir=cfg.raw_dir, name=name)
+        record["raw"]["measured"] = f"raw/{name}.wrk.json"
+    server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
+    fill(record, duration_s=res.duration_s, requests=res.requests, transfer=res.bytes, errors=res.errors,
+         server_cpu_s=server_cpu, client_cpu_s=tool.cpu_s, client_wall_s=tool.wall_s, client_cpus=len(cfg.client_cpus),
+         server_cpus=len(cfg.server_cpus))
+    # Other work on the machine shows here: a busy machine starves both sides and the numbers with them.
+    record["loadavg_1m"] = os.getloadavg()[0]
+
+
+def fill(record: dict, *, duration_s: float, requests: int, transfer: int, errors: dict[str, int], server_cpu_s: float,
+         client_cpu_s: float, client_wall_s: float, client_cpus: int, server_cpus: int = 1) -> dict:
+    """The derived numbers of one measured window, and its validity."""
+    record["duration_s"] = duration_s
+    record["requests"] = requests
+    record["transfer_bytes"] = transfer
+    record["requests_per_s"] = requests / duration_s if duration_s > 0 else None
+    record["transfer_bytes_per_s"] = transfer / duration_s if duration_s > 0 else None
+    record["errors"] = {k: v for k, v in errors.items() if v}
+    record["error_total"] = sum(record["errors"].values())
+    record["server_cpu_s"] = server_cpu_s
+    record["server_cpu_us_per_request"] = server_cpu_s * 1e6 / requests if requests else None
+    record["server_cpu_share"] = server_cpu_s / (duration_s * server_cpus) if duration_s > 0 else None
+    record["client_cpu_s"] = client_cpu_s
+    record["client_wall_s"] = client_wall_s
+    record["client_cpu_share"] = client_cpu_s / (client_wall_s * client_cpus) if client_wall_s > 0 else None
+    record["client_bound"] = measure.client_bound(client_cpu_s, client_wall_s, client_cpus)
+    if record["kind"] == "latency":
+        record["achieved_rate"] = record["requests_per_s"]
+    if record["error_total"]:
+        record["invalid_reasons"].append("errors: " + _fmt_errors(record["errors"]))
+    if not requests:
+        record["invalid_reasons"].append("no request completed")
+    record["valid"] = not record["invalid_reasons"]
+    return record
+
+
+def _fmt_errors(errors: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(errors.items()))

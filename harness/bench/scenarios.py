@@ -1,0 +1,123 @@
+"""`bench/scenarios.toml` into typed scenarios and profiles (format at the top of that file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomlkit
+
+from ..paths import ROOT
+
+SCENARIOS_FILE = ROOT / "bench" / "scenarios.toml"
+KINDS = ("throughput", "latency")
+
+
+class ScenarioError(Exception):
+    def __init__(self, path: Path, where: str, problem: str):
+        super().__init__(f"{path}: {where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    duration_s: float
+    warmup_s: float
+    repeats: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: str
+    path: str
+    description: str = ""
+    method: str = "GET"
+    body: bytes | None = None
+    body_file: Path | None = None
+    content_type: str | None = None
+    pipeline: int = 1
+    ids: tuple[int, int] = (1, 1_000_000)
+    connections: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    rates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    headline: int | None = None
+
+    @property
+    def varies_id(self) -> bool:
+        return "{id}" in self.path
+
+    def cells(self, profile: str) -> list[tuple[int, int | None]]:
+        """(connections, rate) pairs this scenario runs under `profile`."""
+        conns = self.connections.get(profile, ())
+        if self.kind == "latency":
+            return [(c, r) for c in conns for r in self.rates.get(profile, ())]
+        return [(c, None) for c in conns]
+
+
+@dataclass(frozen=True)
+class Suite:
+    profiles: dict[str, Profile]
+    scenarios: dict[str, Scenario]
+    source: Path
+
+
+def load(path: Path = SCENARIOS_FILE) -> Suite:
+    try:
+        doc = tomlkit.parse(path.read_text()).unwrap()
+    except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
+        raise ScenarioError(path, "<file>", str(exc)) from exc
+    profiles = {}
+    for name, p in doc.get("profiles", {}).items():
+        try:
+            profiles[name] = Profile(name, float(p["duration_s"]), float(p["warmup_s"]), int(p["repeats"]),
+                                     p.get("description", ""))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ScenarioError(path, f"profiles.{name}", f"needs duration_s, warmup_s, repeats ({exc})") from exc
+        if profiles[name].repeats < 1 or profiles[name].duration_s <= 0:
+            raise ScenarioError(path, f"profiles.{name}", "repeats must be >= 1 and duration_s > 0")
+    scenarios = {}
+    for i, s in enumerate(doc.get("scenarios", [])):
+        sc = _scenario(path, i, s)
+        if sc.name in scenarios:
+            raise ScenarioError(path, f"scenarios[{i}]", f"duplicate name {sc.name!r}")
+        scenarios[sc.name] = sc
+    if not scenarios:
+        raise ScenarioError(path, "scenarios", "no [[scenarios]] defined")
+    return Suite(profiles, scenarios, path)
+
+
+def _scenario(path: Path, i: int, s: dict) -> Scenario:
+    where = f"scenarios[{i}]"
+    try:
+        name, kind, req_path = s["name"], s["kind"], s["path"]
+    except KeyError as exc:
+        raise ScenarioError(path, where, f"missing {exc}") from exc
+    where = f"scenario {name!r}"
+    if kind not in KINDS:
+        raise ScenarioError(path, where, f"kind must be one of {KINDS}, not {kind!r}")
+    body, body_file = None, None
+    if "body" in s:
+        body_file = (path.parent / s["body"]).resolve()
+        try:
+            body = body_file.read_bytes()
+        except OSError as exc:
+            raise ScenarioError(path, where, f"body file: {exc}") from exc
+    pipeline = int(s.get("pipeline", 1))
+    if pipeline < 1:
+        raise ScenarioError(path, where, "pipeline must be >= 1")
+    if kind == "latency" and pipeline != 1:
+        raise ScenarioError(path, where, "latency scenarios cannot be pipelined")
+    connections = {k: tuple(int(c) for c in v) for k, v in s.get("connections", {}).items()}
+    rates = {k: tuple(int(r) for r in v) for k, v in s.get("rates", {}).items()}
+    if kind == "latency" and not rates:
+        raise ScenarioError(path, where, "a latency scenario needs rates = { PROFILE = [...] }")
+    ids = tuple(int(x) for x in s.get("ids", (1, 1_000_000)))
+    if len(ids) != 2 or ids[0] > ids[1]:
+        raise ScenarioError(path, where, "ids must be [low, high]")
+    return Scenario(
+        name=name, kind=kind, path=req_path, description=s.get("description", ""),
+        method=s.get("method", "GET").upper(), body=body, body_file=body_file,
+        content_type=s.get("content_type"), pipeline=pipeline, ids=ids,  # type: ignore[arg-type]
+        connections=connections, rates=rates, headline=s.get("headline"),
+    )

@@ -1,0 +1,72 @@
+"""The closed-loop throughput driver: wrk with the arena's Lua script (wrk.lua beside this file)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from .measure import ToolRun, run_pinned
+from .scenarios import Scenario
+
+LUA = Path(__file__).with_name("wrk.lua")
+# A response slower than this counts as a timeout error.
+TIMEOUT_S = 4
+
+
+@dataclass
+class WrkResult:
+    duration_s: float
+    requests: int
+    bytes: int
+    errors: dict[str, int]
+    latency_us: dict[str, float | None]
+    raw: dict
+
+    @property
+    def error_total(self) -> int:
+        return sum(self.errors.values())
+
+
+def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float,
+         check: bool) -> list[str]:
+    threads = max(1, min(threads, connections))
+    cmd = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration_s))}s",
+           "--timeout", f"{TIMEOUT_S}s", "-s", str(LUA)]
+    if scenario.content_type:
+        cmd += ["-H", f"Content-Type: {scenario.content_type}"]
+    lo, hi = (str(scenario.ids[0]), str(scenario.ids[1])) if scenario.varies_id else ("-", "-")
+    return [*cmd, url + scenario.path, "--", str(scenario.pipeline), lo, hi, "1" if check else "0"]
+
+
+def env(scenario: Scenario, summary_path: Path) -> dict[str, str]:
+    """Method and body go through the environment: wrk's command line has no flag for them."""
+    out = {"ARENA_WRK_SUMMARY": str(summary_path), "ARENA_WRK_METHOD": scenario.method}
+    if scenario.body_file:
+        out["ARENA_WRK_BODY_FILE"] = str(scenario.body_file)
+    return out
+
+
+def run(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float,
+        check: bool, cpus: set[int] | None, out_dir: Path, name: str) -> tuple[WrkResult, ToolRun]:
+    summary_path = out_dir / f"{name}.wrk.json"
+    summary_path.unlink(missing_ok=True)
+    cmd = argv(wrk, scenario, url, connections=connections, threads=threads, duration_s=duration_s, check=check)
+    tool = run_pinned(cmd, cpus=cpus, timeout_s=duration_s + 30, env=env(scenario, summary_path),
+                      stdout_path=out_dir / f"{name}.wrk.stdout", stderr_path=out_dir / f"{name}.wrk.stderr")
+    (out_dir / f"{name}.wrk.cmd").write_text(shlex.join(cmd) + "\n")
+    if tool.returncode != 0 or not summary_path.exists():
+        raise RuntimeError(f"wrk exited {tool.returncode} without a summary: {tool.stderr.strip()[-500:] or tool.stdout[-500:]}")
+    return parse(summary_path.read_text()), tool
+
+
+def parse(text: str) -> WrkResult:
+    """The summary wrk.lua's done() wrote. `status` is wrk's own count of responses >= 400;
+    `non2xx` is the script's count of every non-2xx (zero unless run with check)."""
+    raw = json.loads(text)
+    errors = {k: int(v) for k, v in raw["errors"].items()}
+    # Under check, non2xx covers every status error wrk counted and the 1xx/3xx it did not.
+    errors["non2xx"] = max(0, int(raw.get("non2xx", 0)) - errors.get("status", 0))
+    return WrkResult(duration_s=raw["duration_us"] / 1e6, requests=int(raw["requests"]), bytes=int(raw["bytes"]),
+                     errors=errors, latency_us=raw.get("latency_us", {}), raw=raw)

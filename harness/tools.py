@@ -1,0 +1,117 @@
+"""The load generators: find them, install what is missing, or say what to install.
+
+wrk comes from Debian (apt-get, when running as root); oha is built from crates.io at a pinned
+version into the project-local `.tools/` (gitignored). The arena never uses TLS, but oha 1.16 does not
+build without a TLS backend: native-tls links the system OpenSSL (Debian: libssl-dev, pkg-config),
+which builds much faster than rustls' default bundled crypto.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .paths import ROOT
+
+OHA_VERSION = "1.16.0"
+# ARENA_TOOLS_DIR lets a machine keep built tools (oha) outside the clone.
+TOOLS_DIR = Path(os.environ.get("ARENA_TOOLS_DIR", ROOT / ".tools")).resolve()
+OHA_LOCAL = TOOLS_DIR / "bin" / "oha"
+
+
+class ToolError(SystemExit):
+    pass
+
+
+@dataclass(frozen=True)
+class Tools:
+    wrk: str | None
+    oha: str | None
+
+    def versions(self) -> dict[str, str]:
+        return {"wrk": wrk_version(self.wrk) if self.wrk else "not used",
+                "oha": oha_version(self.oha) if self.oha else "not used"}
+
+
+def wrk_version(path: str) -> str:
+    # wrk prints its version with the usage text and exits 1.
+    out = subprocess.run([path, "-v"], capture_output=True, text=True).stdout
+    m = re.search(r"wrk\s+(\S+)", out)
+    return m.group(1) if m else "?"
+
+
+def oha_version(path: str) -> str:
+    out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"(\d+\.\d+\.\d+)", out)
+    return m.group(1) if m else "?"
+
+
+def find_wrk() -> str | None:
+    return shutil.which("wrk")
+
+
+def find_oha() -> str | None:
+    """Only the pinned version counts: latency numbers from another oha are not comparable."""
+    if OHA_LOCAL.exists() and oha_version(str(OHA_LOCAL)) == OHA_VERSION:
+        return str(OHA_LOCAL)
+    system = shutil.which("oha")
+    if system and oha_version(system) == OHA_VERSION:
+        return system
+    return None
+
+
+def _apt_install(*packages: str) -> bool:
+    """Installs Debian packages when running as root with apt-get; False when that is not possible."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if subprocess.run(cmd, env=env).returncode == 0:
+        return True
+    subprocess.run(["apt-get", "update"], env=env, check=False)
+    return subprocess.run(cmd, env=env).returncode == 0
+
+
+def install_wrk() -> None:
+    if not _apt_install("wrk"):
+        raise ToolError("wrk is missing: install it (Debian/Ubuntu: `sudo apt-get install wrk`) and retry")
+
+
+def _openssl_dev_present() -> bool:
+    return bool(shutil.which("pkg-config")) and subprocess.run(["pkg-config", "--exists", "openssl"]).returncode == 0
+
+
+def install_oha() -> None:
+    if not shutil.which("cargo"):
+        raise ToolError(f"oha {OHA_VERSION} is missing and cargo is not on PATH: install Rust (https://rustup.rs) "
+                        f"or `cargo install --locked oha --version {OHA_VERSION} --root {TOOLS_DIR}`")
+    if not _openssl_dev_present() and not _apt_install("libssl-dev", "pkg-config"):
+        raise ToolError("building oha needs OpenSSL headers and pkg-config: `sudo apt-get install libssl-dev pkg-config`")
+    cmd = ["cargo", "install", "--locked", "oha", "--version", OHA_VERSION, "--no-default-features",
+           "--features", "native-tls", "--root", str(TOOLS_DIR)]
+    print("installing oha:", " ".join(cmd), flush=True)
+    if subprocess.run(cmd).returncode != 0:
+        raise ToolError(f"`{' '.join(cmd)}` failed; fix the error above and retry")
+
+
+def ensure(*, install: bool = True, need: tuple[str, ...] = ("wrk", "oha")) -> Tools:
+    """The tools in `need`, installing missing ones when `install`; otherwise stop saying what to install."""
+    wrk = find_wrk() if "wrk" in need else None
+    if wrk is None and "wrk" in need:
+        if not install:
+            raise ToolError("wrk is missing: run `nox -s build` (or `python -m harness tools`) to install it")
+        install_wrk()
+        wrk = find_wrk()
+    oha = find_oha() if "oha" in need else None
+    if oha is None and "oha" in need:
+        if not install:
+            raise ToolError(f"oha {OHA_VERSION} is missing: run `nox -s build` (or `python -m harness tools`)")
+        install_oha()
+        oha = find_oha()
+    if ("wrk" in need and wrk is None) or ("oha" in need and oha is None):
+        raise ToolError("load generators still missing after installing them")
+    return Tools(wrk=wrk, oha=oha)
