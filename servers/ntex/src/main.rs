@@ -21,8 +21,23 @@ use crate::runtime::SERVER_NAME;
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
 
-#[ntex::main]
-async fn main() -> std::io::Result<()> {
+/// Threads in ntex-rt's blocking pool, one per process (not per worker).
+/// ntex's own epoll driver closes every socket on that pool; left at its
+/// default (256 threads, each alive 60 s after its last job) the process's
+/// thread count would follow recent connection churn instead of the worker
+/// count. One thread does the closes, which are non-blocking syscalls.
+const BLOCKING_THREADS: usize = 1;
+
+/// `#[ntex::main]` spelled out, because the macro cannot size the pool.
+fn main() -> std::io::Result<()> {
+    ntex::rt::System::build()
+        .name(SERVER_NAME)
+        .thread_pool_limit(BLOCKING_THREADS)
+        .build(ntex::rt::DefaultRuntime)
+        .block_on(serve())
+}
+
+async fn serve() -> std::io::Result<()> {
     let args = api_model::cli::ServerArgs::from_env();
     // api-model's listener: the arena-wide backlog and TCP_NODELAY. One
     // listener, no SO_REUSEPORT: ntex's accept thread hands connections to
