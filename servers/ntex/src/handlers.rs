@@ -1,0 +1,98 @@
+//! The four endpoints and the two fallbacks, as ntex handlers.
+
+use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT};
+use ntex::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use ntex::http::Payload;
+use ntex::util::Bytes;
+use ntex::web::{self, FromRequest, HttpRequest, HttpResponse};
+
+use crate::error::{Contract, Error};
+
+const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
+const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+
+pub async fn plaintext() -> HttpResponse {
+    HttpResponse::Ok()
+        .header(CONTENT_TYPE, TEXT)
+        .body(Bytes::from_static(api_model::PLAINTEXT_BODY))
+}
+
+pub async fn json() -> HttpResponse {
+    HttpResponse::Ok()
+        .header(CONTENT_TYPE, JSON)
+        .body(Message::hello().to_json())
+}
+
+/// `Path<String>` rather than `Path<u64>`: the contract, not serde, decides
+/// what an id is.
+pub async fn user(id: ntex::web::types::Path<String>) -> Result<HttpResponse, Error> {
+    let user = User::lookup(&id)?;
+    Ok(HttpResponse::Ok()
+        .header(CONTENT_TYPE, JSON)
+        .body(user.to_json()))
+}
+
+pub async fn echo(JsonBody(body): JsonBody) -> Result<HttpResponse, Error> {
+    let out = echo_rules::echo(&body)?;
+    Ok(HttpResponse::Ok().header(CONTENT_TYPE, JSON).body(out))
+}
+
+/// The app's default service: no resource matched the path.
+pub async fn not_found(body: web::types::Payload) -> HttpResponse {
+    drain(body.into_inner()).await;
+    Error(ApiError::NotFound).response()
+}
+
+/// Each resource's default service: the path matched, the method did not.
+pub async fn method_not_allowed(req: HttpRequest, body: web::types::Payload) -> HttpResponse {
+    drain(body.into_inner()).await;
+    let mut res = Error(ApiError::MethodNotAllowed).response();
+    if let Some((route, _)) = Route::match_path(req.path()) {
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(route.allow()));
+    }
+    res
+}
+
+/// A JSON request body read up to the contract's limit: 415 on another media
+/// type, 413 on a declared length past the limit before a byte is read, then
+/// ntex's own `Bytes` extractor (limited by the app's `PayloadConfig`), which
+/// stops a streamed body at the limit.
+pub struct JsonBody(Bytes);
+
+impl FromRequest<Contract> for JsonBody {
+    type Error = Error;
+
+    async fn from_request(req: &HttpRequest, payload: &mut Payload) -> Result<Self, Error> {
+        let headers = req.headers();
+        if !headers
+            .get(CONTENT_TYPE)
+            .is_some_and(|ct| media::is_json(ct.as_bytes()))
+        {
+            drain(payload.take()).await;
+            return Err(ApiError::UnsupportedMediaType.into());
+        }
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| !echo_rules::declared_length_allowed(len)) {
+            return Err(ApiError::PayloadTooLarge.into());
+        }
+        let body = <Bytes as FromRequest<Contract>>::from_request(req, payload).await?;
+        Ok(JsonBody(body))
+    }
+}
+
+/// Reads and discards a body the answer does not need, up to the contract's
+/// limit, so that ntex can keep the connection open: it closes a connection
+/// whose request body was left unread. A body past the limit is left unread
+/// and the connection is closed, as after a 413.
+async fn drain(mut body: Payload) {
+    let mut seen = 0;
+    while seen <= BODY_LIMIT {
+        match body.recv().await {
+            Some(Ok(chunk)) => seen += chunk.len(),
+            _ => return,
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! API v1 in ntex's idiom: a `web::App` of resources and routes with
+//! extractors, an app-wide `ErrorRenderer` that renders every error as the
+//! contract's JSON, and `HttpServer` running one single-threaded runtime per
+//! worker. One source, three servers: the runtime (tokio, ntex's own epoll
+//! driver, ntex's own io_uring driver) is chosen by a cargo feature.
+
+mod config;
+mod error;
+mod handlers;
+mod runtime;
+
+use api_model::BODY_LIMIT;
+use mimalloc::MiMalloc;
+use ntex::http::header::{HeaderValue, SERVER};
+use ntex::web::types::PayloadConfig;
+use ntex::web::{self, middleware, App, HttpServer};
+
+use crate::error::Contract;
+use crate::runtime::SERVER_NAME;
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+/// Threads in ntex-rt's blocking pool, one per process (not per worker).
+/// ntex's own epoll driver closes every socket on that pool; left at its
+/// default (256 threads, each alive 60 s after its last job) the process's
+/// thread count would follow recent connection churn instead of the worker
+/// count. One thread does the closes, which are non-blocking syscalls.
+const BLOCKING_THREADS: usize = 1;
+
+/// `#[ntex::main]` spelled out, because the macro cannot size the pool.
+fn main() -> std::io::Result<()> {
+    ntex::rt::System::build()
+        .name(SERVER_NAME)
+        .thread_pool_limit(BLOCKING_THREADS)
+        .build(ntex::rt::DefaultRuntime)
+        .block_on(serve())
+}
+
+async fn serve() -> std::io::Result<()> {
+    let args = api_model::cli::ServerArgs::from_env();
+    // api-model's listener: the arena-wide backlog and TCP_NODELAY. One
+    // listener, no SO_REUSEPORT: ntex's accept thread hands connections to
+    // the workers itself.
+    let listener = api_model::listener::bind(args.addr()?, false)?;
+
+    HttpServer::new(async || {
+        App::with(Contract)
+            .state(PayloadConfig::new(BODY_LIMIT))
+            .middleware(
+                middleware::DefaultHeaders::new()
+                    .header(SERVER, HeaderValue::from_static(SERVER_NAME)),
+            )
+            .service(
+                web::resource("/plaintext")
+                    .route(web::get().to(handlers::plaintext))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/json")
+                    .route(web::get().to(handlers::json))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/users/{id}")
+                    .route(web::get().to(handlers::user))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/echo")
+                    .route(web::post().to(handlers::echo))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .default_service(web::to(handlers::not_found))
+    })
+    .workers(args.workers())
+    // One worker per core of the process's CPU mask, each pinned to its core
+    // (as ntex's TechEmpower entry runs); workers past the mask stay unpinned.
+    .enable_affinity()
+    .config(config::shared())
+    .shutdown_timeout(config::SHUTDOWN_TIMEOUT)
+    .listen(listener)?
+    .run()
+    .await
+}
