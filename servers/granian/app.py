@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,10 @@ async def app(scope, proto) -> None:
     headers = scope.headers
     decided = api.dispatch(scope.method, scope.path, headers.get("content-type"), headers.get("content-length"))
     if isinstance(decided, api.NeedBody):
-        decided = await _echo(proto)
+        try:
+            decided = await asyncio.wait_for(_echo(proto), api.BODY_READ_TIMEOUT_S)
+        except TimeoutError:
+            decided = api.body_timed_out()
     reply = decided
     proto.response_bytes(reply.status, [*SERVER, ("content-type", reply.content_type), *reply.headers], reply.body)
 
@@ -38,6 +42,7 @@ async def _echo(proto) -> api.Reply:
 def main() -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.http import HTTP1Settings
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
@@ -51,6 +56,9 @@ def main() -> None:
         interface=Interfaces.RSGI,
         workers=args.workers,
         http=HTTPModes.http1,
+        # hyper's header read timeout (also while a keep-alive connection waits for
+        # its next request) and read buffer (a head larger than it is answered 431).
+        http1_settings=HTTP1Settings(header_read_timeout=10_000, max_buffer_size=16 * 1024),
         loop=Loops.uvloop,
         websockets=False,
         backlog=4096,

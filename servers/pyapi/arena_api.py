@@ -14,6 +14,9 @@ PLAINTEXT = b"Hello, World!"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 BODY_LIMIT = 1024 * 1024
+# Neither granian nor uvicorn bounds the time a request body takes once its
+# head is in; the apps wrap their body read in this deadline (408, then close).
+BODY_READ_TIMEOUT_S = 10.0
 USER_ID_MIN, USER_ID_MAX = 1, 1_000_000
 ERROR_CODES = {
     400: "bad_request",
@@ -124,6 +127,11 @@ def dispatch(method: str, path: str, content_type: str | None, content_length: s
     if content_length is not None and content_length.isdigit() and int(content_length) > BODY_LIMIT:
         return too_large()
     return NeedBody()
+
+
+def body_timed_out() -> Reply:
+    """The body did not arrive in time; its rest may still come: close."""
+    return Reply(408, JSON_CONTENT_TYPE, to_json({"error": "request_timeout"}), (("connection", "close"),))
 
 
 def too_large() -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -25,7 +26,10 @@ async def app(scope, receive, send) -> None:
             content_length = value.decode("latin-1")
     reply = api.dispatch(scope["method"], scope["path"], content_type, content_length)
     if isinstance(reply, api.NeedBody):
-        reply = await _echo(receive)
+        try:
+            reply = await asyncio.wait_for(_echo(receive), api.BODY_READ_TIMEOUT_S)
+        except TimeoutError:
+            reply = api.body_timed_out()
     headers = [SERVER, (b"content-type", reply.content_type.encode()), (b"content-length", str(len(reply.body)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in reply.headers]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})

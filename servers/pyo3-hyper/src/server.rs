@@ -17,9 +17,12 @@ use tokio::sync::watch;
 
 use crate::service::{handle, Shared};
 
-/// Same header limits as the arena's hyper server.
+/// Same head limits as the arena's hyper server (servers/hyper-workers).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_HEADERS: usize = 100;
+/// hyper's read buffer is its only bound on a request head: a head that does
+/// not fit is answered 431.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 pub struct Running {
     pub port: u16,
@@ -85,8 +88,11 @@ fn run_worker(
         http.timer(TokioTimer::new())
             .header_read_timeout(HEADER_READ_TIMEOUT)
             .max_headers(MAX_HEADERS)
-            .keep_alive(true)
-            .pipeline_flush(true);
+            .max_buf_size(MAX_HEAD_BYTES)
+            .keep_alive(true);
+        // No `pipeline_flush(true)`: with it hyper keeps buffering responses
+        // while pipelined input is pending, so a client that pipelines and
+        // never reads grows server memory without bound.
         let graceful = GracefulShutdown::new();
         loop {
             let stream = tokio::select! {

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use api_model::{media, ApiError};
 use bytes::Bytes;
@@ -17,6 +18,10 @@ use crate::dispatch::{Bridge, Job};
 use crate::handler::{BodyRule, Handler, PyRoute};
 use crate::reply::{Reply, JSON};
 use crate::router::{Match, ParamValue, Router};
+
+/// hyper's header read timer stops once the head is parsed; this bounds the
+/// body that follows it.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything a request needs, shared read-only by every worker.
 pub struct Shared {
@@ -58,12 +63,12 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
     if let Handler::Python(route) = &*handler {
         return python(shared, route, params, req)
             .await
-            .unwrap_or_else(error);
+            .unwrap_or_else(body_error);
     }
     // Bodies are always drained, even where nothing reads them.
     if !req.body().is_end_stream() {
         if let Err(e) = read_body(shared, req).await {
-            return error(e);
+            return body_error(e);
         }
     }
     match &*handler {
@@ -78,6 +83,18 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
     }
 }
 
+/// Why a body read ended without a body.
+enum BodyError {
+    Api(ApiError),
+    TimedOut,
+}
+
+impl From<ApiError> for BodyError {
+    fn from(e: ApiError) -> Self {
+        BodyError::Api(e)
+    }
+}
+
 /// A 413 may leave an unread body behind: close instead of resyncing.
 fn error(e: ApiError) -> Reply {
     let reply = Reply::error(e);
@@ -88,16 +105,25 @@ fn error(e: ApiError) -> Reply {
     }
 }
 
+/// A timed-out body is 408 and the connection closes: its rest may still come.
+fn body_error(e: BodyError) -> Reply {
+    match e {
+        BodyError::Api(e) => error(e),
+        BodyError::TimedOut => Reply::status_error(hyper::StatusCode::REQUEST_TIMEOUT)
+            .with_header(CONNECTION, HeaderValue::from_static("close")),
+    }
+}
+
 async fn python(
     shared: &Shared,
     route: &Arc<PyRoute>,
     params: Vec<(Arc<str>, ParamValue)>,
     req: Request<Incoming>,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, BodyError> {
     if route.body == BodyRule::Json {
         let ct = req.headers().get(CONTENT_TYPE);
         if !ct.is_some_and(|ct| media::is_json(ct.as_bytes())) {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType.into());
         }
     }
     let method = req.method().clone();
@@ -108,7 +134,7 @@ async fn python(
     // Skipping a document (IgnoredAny) does not check the bytes inside its
     // strings, so UTF-8 is validated first.
     if route.body == BodyRule::Json && !is_json_document(&body) {
-        return Err(ApiError::BadRequest);
+        return Err(ApiError::BadRequest.into());
     }
     let request = crate::pyobjects::Request {
         method,
@@ -133,26 +159,24 @@ async fn python(
 }
 
 /// The declared length is checked before reading; a streamed body is read
-/// only up to the limit.
-async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, ApiError> {
+/// only up to the limit, and must arrive whole within `BODY_READ_TIMEOUT`.
+async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, BodyError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| len > shared.body_limit as u64) {
-        return Err(ApiError::PayloadTooLarge);
+        return Err(ApiError::PayloadTooLarge.into());
     }
-    Limited::new(req.into_body(), shared.body_limit)
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::BadRequest
-            }
-        })
+    let collect = Limited::new(req.into_body(), shared.body_limit).collect();
+    match tokio::time::timeout(BODY_READ_TIMEOUT, collect).await {
+        Err(_elapsed) => Err(BodyError::TimedOut),
+        Ok(Ok(body)) => Ok(body.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(ApiError::PayloadTooLarge.into())
+        }
+        Ok(Err(_)) => Err(ApiError::BadRequest.into()),
+    }
 }
 
 fn is_json_document(body: &[u8]) -> bool {
