@@ -2,6 +2,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
@@ -9,6 +10,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use api_model::{echo as echo_rules, media, ApiError, Message, User};
 
 use crate::error::Error;
+
+/// A request body must arrive whole within this time after its head;
+/// actix-http has no body timeout of its own.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn plaintext() -> HttpResponse {
     HttpResponse::Ok()
@@ -44,12 +49,14 @@ pub async fn not_found() -> Result<HttpResponse, Error> {
 /// A JSON request body: 415 on another media type, checked before the body
 /// is touched; then actix's own `Bytes` extractor, whose `PayloadConfig`
 /// limit (set on the `App`) rejects a declared `Content-Length` over 1 MiB
-/// before reading and cuts a streamed body at 1 MiB.
+/// before reading and cuts a streamed body at 1 MiB. A body that is not
+/// whole within `BODY_READ_TIMEOUT` is answered 408 and the connection is
+/// closed (the unread rest of it cannot be skipped without waiting for it).
 pub struct JsonBody(Bytes);
 
 impl FromRequest for JsonBody {
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = req
@@ -58,12 +65,16 @@ impl FromRequest for JsonBody {
             .is_some_and(|ct| media::is_json(ct.as_bytes()));
         let body = is_json.then(|| Bytes::from_request(req, payload));
         Box::pin(async move {
-            let body = body.ok_or(ApiError::UnsupportedMediaType)?;
-            body.await.map(JsonBody).map_err(|e| {
+            let body = body.ok_or(Error(ApiError::UnsupportedMediaType))?;
+            let Ok(read) = actix_web::rt::time::timeout(BODY_READ_TIMEOUT, body).await else {
+                let res = HttpResponse::RequestTimeout().force_close().finish();
+                return Err(InternalError::from_response("request body timed out", res).into());
+            };
+            read.map(JsonBody).map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Error(ApiError::PayloadTooLarge)
+                    Error(ApiError::PayloadTooLarge).into()
                 } else {
-                    Error(ApiError::BadRequest)
+                    Error(ApiError::BadRequest).into()
                 }
             })
         })

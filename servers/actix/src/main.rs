@@ -5,6 +5,7 @@
 
 mod error;
 mod handlers;
+mod head_limit;
 
 use std::time::Duration;
 
@@ -44,6 +45,7 @@ async fn main() -> std::io::Result<()> {
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| Error(ApiError::BadRequest).into()),
             )
+            .wrap_fn(head_limit::check)
             .wrap(middleware::DefaultHeaders::new().add((SERVER, "actix")))
             .service(
                 resource(Route::PLAINTEXT_PATH, Route::Plaintext)

@@ -35,16 +35,16 @@ impl Framing {
 
     fn from_parts<'a>(version: u8, headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Self {
         let mut length = None;
+        let mut repeated_length = false;
         let mut chunked = false;
         let mut connection: Option<&[u8]> = None;
         for (name, value) in headers {
-            // The library uses the first Content-Length; so does this.
-            if name.eq_ignore_ascii_case("content-length") && length.is_none() {
-                length = Some(
-                    std::str::from_utf8(value)
-                        .ok()
-                        .and_then(|v| v.parse::<usize>().ok()),
-                );
+            // The library reads the first Content-Length and ignores any
+            // other; a second one makes the framing ambiguous (a proxy may
+            // use the other), so it is refused whatever its value.
+            if name.eq_ignore_ascii_case("content-length") {
+                repeated_length |= length.is_some();
+                length = Some(parse_length(value));
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
                 chunked = true;
             } else if name.eq_ignore_ascii_case("connection") {
@@ -52,7 +52,7 @@ impl Framing {
             }
         }
         let body = match length {
-            _ if chunked => Body::Unframed,
+            _ if chunked || repeated_length => Body::Unframed,
             None => Body::Length(0),
             Some(None) => Body::Unframed,
             Some(Some(n)) if api_model::echo::declared_length_allowed(n as u64) => Body::Length(n),
@@ -72,6 +72,15 @@ impl Framing {
         };
         Framing { body, close }
     }
+}
+
+/// `1*DIGIT` (RFC 9110 §8.6): `usize::from_str`, the library's own parse,
+/// also takes a leading `+`, which a proxy may read differently.
+fn parse_length(value: &[u8]) -> Option<usize> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -109,11 +118,12 @@ mod tests {
     }
 
     #[test]
-    fn first_length_wins_like_the_library() {
+    fn repeated_or_signed_length_is_unframed() {
         assert_eq!(
-            framing(1, &[("Content-Length", "3"), ("Content-Length", "x")]).body,
-            Body::Length(3)
+            framing(1, &[("Content-Length", "3"), ("Content-Length", "3")]).body,
+            Body::Unframed
         );
+        assert_eq!(framing(1, &[("Content-Length", "+7")]).body, Body::Unframed);
     }
 
     #[test]

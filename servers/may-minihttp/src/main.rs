@@ -12,6 +12,7 @@ mod framing;
 mod reply;
 mod service;
 mod signals;
+mod watchdog;
 
 use may_minihttp::HttpServiceFactory;
 use mimalloc::MiMalloc;

@@ -19,6 +19,8 @@ pub enum Reply {
     Error(ApiError),
     /// 405 naming the one method the route answers.
     MethodNotAllowed(Route),
+    /// A head refused before routing (414, 431), with no body.
+    Refused(u16),
 }
 
 impl From<ApiError> for Reply {
@@ -40,6 +42,9 @@ impl Reply {
             Reply::MethodNotAllowed(route) => {
                 error(rsp, ApiError::MethodNotAllowed);
                 rsp.header(allow_header(route.allow()));
+            }
+            Reply::Refused(status) => {
+                rsp.status_code(status.into(), reason(status));
             }
         }
     }
@@ -66,7 +71,9 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        414 => "URI Too Long",
         415 => "Unsupported Media Type",
+        431 => "Request Header Fields Too Large",
         _ => "Internal Server Error",
     }
 }

@@ -9,9 +9,16 @@ use may_minihttp::{HttpService, HttpServiceFactory, Request, Response};
 use crate::conn::Conn;
 use crate::framing::{Body, Framing};
 use crate::reply::Reply;
+use crate::watchdog::Watchdog;
+
+/// A request target longer than this is answered 414 and the connection closed.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// A request head larger than this is answered 431 and the connection closed.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 pub struct Api {
     conn: Conn,
+    watchdog: Watchdog,
 }
 
 /// Hands every connection its own `Api`, built around the connection's fd.
@@ -23,6 +30,7 @@ impl HttpServiceFactory for ApiFactory {
     fn new_service(&self, id: usize) -> Api {
         Api {
             conn: Conn::from_service_id(id),
+            watchdog: Watchdog::spawn(id as std::os::fd::RawFd),
         }
     }
 }
@@ -30,9 +38,17 @@ impl HttpServiceFactory for ApiFactory {
 impl HttpService for Api {
     /// Never returns `Err`: the library would answer it with a text 500.
     fn call(&mut self, req: Request, rsp: &mut Response) -> io::Result<()> {
+        // The body, if any, must now arrive within the watchdog's timeout.
+        self.watchdog.progress();
         let framing = Framing::of(&req);
-        let routed = route(&req);
         let mut close = framing.close;
+        let routed = match oversized(&req) {
+            Some(refusal) => {
+                close = true;
+                Routed::Done(refusal)
+            }
+            None => route(&req),
+        };
         let reply = match framing.body {
             Body::Length(n) => {
                 // Taken for every request: the reader drains what is not read
@@ -81,8 +97,27 @@ impl HttpService for Api {
         if close {
             self.conn.stop_reading();
         }
+        // The next request's head is due within the timeout from here.
+        self.watchdog.progress();
         Ok(())
     }
+}
+
+/// A head that the library accepted but that is past the arena's bounds.
+/// The library has already buffered it whole (its read buffer has no bound
+/// of its own), so this refuses it rather than preventing the buffering.
+fn oversized(req: &Request) -> Option<Reply> {
+    let uri = req.path().len();
+    if uri > MAX_URI_BYTES {
+        return Some(Reply::Refused(414));
+    }
+    let line = req.method().len() + uri + " HTTP/1.1\r\n ".len();
+    let fields: usize = req
+        .headers()
+        .iter()
+        .map(|h| h.name.len() + h.value.len() + 4)
+        .sum();
+    (line + fields > MAX_HEADER_BYTES).then_some(Reply::Refused(431))
 }
 
 /// Where a request goes: a reply already decided from its head, or the echo
