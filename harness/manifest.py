@@ -30,7 +30,9 @@ Format (every key required unless marked optional):
                  max_header_bytes       a larger request head is rejected
                  max_uri_bytes          a longer request target is rejected
                  body_limit_bytes       larger bodies get 413
-    [deviations] optional, test name -> reason the server cannot pass it
+    [deviations] optional, test name -> reason the server cannot pass it (a strict xfail);
+                 or -> { reason = "...", intermittent = true } for a failure that does not
+                 show on every run (a non-strict xfail; the report still lists it)
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ class ServerSpec:
     env: dict[str, str]
     limits: dict[str, Any]
     deviations: dict[str, str]
+    # Deviations whose failure does not show on every run: expected, not strictly.
+    intermittent: set[str]
     directory: Path
     manifest: Path
     # The whole [runtime] table: also worker_unit ("thread" | "process") and
@@ -171,6 +175,7 @@ def _spec(path: Path, doc: dict, variant_of: str | None) -> ServerSpec:
         env={k: str(v) for k, v in get.table("run.env").items()},
         limits=dict(get.table("limits")),
         deviations={k: _reason(path, k, v) for k, v in get.table("deviations").items()},
+        intermittent={k for k, v in get.table("deviations").items() if isinstance(v, dict) and v.get("intermittent") is True},
         directory=path.parent,
         manifest=path,
         runtime_info=dict(get.table("runtime")),
@@ -182,9 +187,12 @@ def _spec(path: Path, doc: dict, variant_of: str | None) -> ServerSpec:
 _KNOWN_TOP = {"name", "description", "contender", "framework", "runtime", "build", "run", "limits", "deviations"}
 
 
-def _reason(path: Path, test: str, reason: Any) -> str:
+def _reason(path: Path, test: str, value: Any) -> str:
+    reason = value.get("reason") if isinstance(value, dict) else value
     if not isinstance(reason, str) or not reason.strip():
-        raise ManifestError(path, f"deviations.{test}", "must be a non-empty reason string")
+        raise ManifestError(path, f"deviations.{test}", "must be a non-empty reason string (or a table with one)")
+    if isinstance(value, dict) and not isinstance(value.get("intermittent", False), bool):
+        raise ManifestError(path, f"deviations.{test}.intermittent", "must be true or false")
     return reason
 
 

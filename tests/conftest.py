@@ -93,7 +93,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for key in deviation_keys(item, spec.name):
             if key in spec.deviations:
                 used.add((spec.name, key))
-                item.add_marker(pytest.mark.xfail(strict=True, reason=f"declared deviation of {spec.name}: {spec.deviations[key]}"))
+                strict = key not in spec.intermittent
+                reason = f"declared deviation of {spec.name}: {spec.deviations[key]}"
+                item.add_marker(pytest.mark.xfail(strict=strict, reason=reason))
                 break
     config.stash[_UNUSED] = [(name, key) for name, spec in specs.items() for key in spec.deviations if (name, key) not in used]
 

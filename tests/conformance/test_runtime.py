@@ -6,7 +6,7 @@ really gives N workers.
   serving; any other model holds none. A variant that silently fell back to
   another runtime fails here.
 - Workers: one more worker must add exactly `runtime.threads_per_worker`
-  threads (default 1), or one process when `runtime.worker_unit = "process"`.
+  threads (default 1; the kernel's io_uring worker threads are not counted), or one process when `runtime.worker_unit = "process"`.
   Comparing N=2 with N=1 cancels out each runtime's fixed helper threads.
 """
 
@@ -61,7 +61,23 @@ def _worker_units(spec, workers: int, log_dir: Path) -> int:
     with ServerProcess(spec, workers=workers, log_dir=log_dir) as proc:
         _exercise(proc)
         tree = _tree(proc.pid)
-        return len(tree) if unit == "process" else sum(p.num_threads() for p in tree)
+        return len(tree) if unit == "process" else sum(_runtime_threads(p.pid) for p in tree)
+
+
+# Threads the kernel starts inside a process for its io_uring rings (io-wq
+# workers, SQPOLL): they come and go with load, so they are not workers.
+KERNEL_URING_THREADS = ("iou-wrk-", "iou-sqp-")
+
+
+def _runtime_threads(pid: int) -> int:
+    count = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+        except OSError:
+            continue  # the thread ended while we looked
+        count += not name.startswith(KERNEL_URING_THREADS)
+    return count
 
 
 def test_workers_flag_sets_worker_count(server_spec, tmp_path):
