@@ -1,6 +1,6 @@
 //! The four endpoints and the two fallbacks, as ntex handlers.
 
-use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT};
+use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
 use ntex::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use ntex::http::Payload;
 use ntex::util::Bytes;
@@ -78,8 +78,14 @@ impl FromRequest<Contract> for JsonBody {
         if declared.is_some_and(|len| !echo_rules::declared_length_allowed(len)) {
             return Err(ApiError::PayloadTooLarge.into());
         }
-        let body = <Bytes as FromRequest<Contract>>::from_request(req, payload).await?;
-        Ok(JsonBody(body))
+        // ntex has no body read timeout of its own: a trickled or stalled body
+        // would hold the connection forever. On timeout the body is left
+        // unread, so ntex closes the connection after the 408.
+        let read = <Bytes as FromRequest<Contract>>::from_request(req, payload);
+        match ntex::time::timeout(BODY_READ_TIMEOUT, read).await {
+            Ok(body) => Ok(JsonBody(body?)),
+            Err(()) => Err(ApiError::RequestTimeout.into()),
+        }
     }
 }
 
