@@ -19,8 +19,16 @@ def _cpus(text: str) -> set[int]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     specs = registry.discover()
-    rows = [(s.name, f"{s.framework} {framework_version(s)}", s.runtime, s.io_model,
-             "" if s.contender else "(calibration, not a contender)") for s in specs.values()]
+    rows = [
+        (
+            s.name,
+            f"{s.framework} {framework_version(s)}",
+            s.runtime,
+            s.io_model,
+            "" if s.contender else "(calibration, not a contender)",
+        )
+        for s in specs.values()
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + ("  " + row[4] if row[4] else ""))
@@ -35,11 +43,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt_once(*_) -> None:
+    """SIGTERM to the harness stops the server like Ctrl-C does; a repeated
+    signal must not interrupt the stop itself."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     spec = registry.select(registry.discover(), [args.name])[0]
     server = ServerProcess(spec, host=args.host, port=args.port, workers=args.workers, cpus=args.cpus)
-    # SIGTERM to the harness stops the server like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt_once)
     with server:
         print(f"{spec.name} serving on {server.url} (pid {server.pid}, log {server.log}); Ctrl-C stops it", flush=True)
         try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -44,11 +42,7 @@ def main() -> None:
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
-    args = p.parse_args()
+    args = api.server_args(__doc__)
     Granian(
         "app:app",
         address=args.host,

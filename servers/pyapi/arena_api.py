@@ -7,7 +7,9 @@ contract errors come from Rust); granian and uvicorn also route with
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 from typing import NamedTuple
 
 PLAINTEXT = b"Hello, World!"
@@ -137,3 +139,12 @@ def body_timed_out() -> Reply:
 def too_large() -> Reply:
     # The unread rest of the body cannot be skipped: close the connection.
     return error(413, (("connection", "close"),))
+
+
+def server_args(description: str | None) -> argparse.Namespace:
+    """The flags every arena server takes (docs/API.md, "Running a server")."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    return p.parse_args()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -56,11 +54,7 @@ def main() -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
-    args = p.parse_args()
+    args = api.server_args(__doc__)
     config = uvicorn.Config(
         "app:app",
         host=args.host,

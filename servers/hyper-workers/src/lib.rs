@@ -53,6 +53,22 @@ where
     wait_for_shutdown_signal()
 }
 
+/// The HTTP/1 settings of every hyper-based server in the arena (hyper, axum,
+/// pyo3-hyper): the header timeout and head limits above, keep-alive on.
+pub fn http1_builder() -> http1::Builder {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_headers(MAX_HEADERS)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(true);
+    // No `pipeline_flush(true)`, although hyper's TechEmpower entry sets it:
+    // with it hyper keeps buffering responses while pipelined input is
+    // pending, so a client that pipelines and never reads grows server
+    // memory without bound (tests/hostile: unread responses).
+    http
+}
+
 fn run_worker<S, B>(listener: std::net::TcpListener, service: S)
 where
     S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
@@ -68,16 +84,7 @@ where
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener).expect("listener is non-blocking");
-        let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .max_headers(MAX_HEADERS)
-            .max_buf_size(MAX_HEAD_BYTES)
-            .keep_alive(true);
-        // No `pipeline_flush(true)`, although hyper's TechEmpower entry sets
-        // it: with it hyper keeps buffering responses while pipelined input is
-        // pending, so a client that pipelines and never reads grows server
-        // memory without bound (tests/hostile: unread responses).
+        let http = http1_builder();
         loop {
             let (stream, _peer): (_, SocketAddr) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -99,7 +106,9 @@ where
 
 fn wait_for_shutdown_signal() -> io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
     runtime.block_on(async {
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;

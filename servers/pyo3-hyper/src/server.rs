@@ -8,21 +8,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::service::{handle, Shared};
-
-/// Same head limits as the arena's hyper server (servers/hyper-workers).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-const MAX_HEADERS: usize = 100;
-/// hyper's read buffer is its only bound on a request head: a head that does
-/// not fit is answered 431.
-const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 pub struct Running {
     pub port: u16,
@@ -84,15 +76,8 @@ fn run_worker(
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener).expect("listener is non-blocking");
-        let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .max_headers(MAX_HEADERS)
-            .max_buf_size(MAX_HEAD_BYTES)
-            .keep_alive(true);
-        // No `pipeline_flush(true)`: with it hyper keeps buffering responses
-        // while pipelined input is pending, so a client that pipelines and
-        // never reads grows server memory without bound.
+        // The same HTTP/1 settings as the arena's hyper and axum servers.
+        let http = hyper_workers::http1_builder();
         let graceful = GracefulShutdown::new();
         loop {
             let stream = tokio::select! {
