@@ -1,12 +1,12 @@
 """Sessions of the arena. Each one is thin: the work is in `harness/`.
 
-    nox -s build bench     build every server and the load generators, then run the load suite
-    nox -s bench -- --profile quick --servers hyper --scenarios plaintext
-    nox -s report -- results/RUN [--compare results/OTHER]
-    nox -s tests           harness unit tests, shared-crate tests, conformance, hostile input, soak, bench pipeline
-    nox -s conformance -- --server axum
-    nox -s soak -- axum --duration 60
-    nox -s lint
+nox -s build bench     build every server and the load generators, then run the load suite
+nox -s bench -- --profile quick --servers hyper --scenarios plaintext
+nox -s report -- results/RUN [--compare results/OTHER]
+nox -s tests           harness unit tests, shared-crate tests, conformance, hostile input, soak, bench pipeline
+nox -s conformance -- --server axum
+nox -s soak -- axum --duration 60
+nox -s lint
 """
 
 from __future__ import annotations

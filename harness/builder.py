@@ -71,21 +71,48 @@ def _maturin_build(spec: ServerSpec, *, echo: bool) -> float:
     out_dir = WHEEL_DIR / spec.name
     shutil.rmtree(out_dir, ignore_errors=True)
     _run(
-        [sys.executable, "-m", "maturin", "build", "--release", "--locked", "--out", str(out_dir),
-         "--manifest-path", str(spec.directory / "Cargo.toml")],
-        server=spec.name, step="build", log=log, echo=echo,
+        [
+            sys.executable,
+            "-m",
+            "maturin",
+            "build",
+            "--release",
+            "--locked",
+            "--out",
+            str(out_dir),
+            "--manifest-path",
+            str(spec.directory / "Cargo.toml"),
+        ],
+        server=spec.name,
+        step="build",
+        log=log,
+        echo=echo,
         env_extra={"CARGO_TARGET_DIR": str(spec.build.target_dir)},
     )
     wheels = sorted(out_dir.glob("*.whl"))
     if not wheels:
         raise HarnessError(spec.name, "build", f"maturin wrote no wheel into {out_dir}", log)
-    _run([sys.executable, "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheels[-1])],
-         server=spec.name, step="install wheel", log=log, echo=echo, append=True)
+    _run(
+        [sys.executable, "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheels[-1])],
+        server=spec.name,
+        step="install wheel",
+        log=log,
+        echo=echo,
+        append=True,
+    )
     return time.monotonic() - started
 
 
-def _run(cmd: list[str], *, server: str, step: str, log: Path, echo: bool,
-         env_extra: dict[str, str] | None = None, append: bool = False) -> None:
+def _run(
+    cmd: list[str],
+    *,
+    server: str,
+    step: str,
+    log: Path,
+    echo: bool,
+    env_extra: dict[str, str] | None = None,
+    append: bool = False,
+) -> None:
     import os
 
     log.parent.mkdir(parents=True, exist_ok=True)

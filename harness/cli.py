@@ -31,7 +31,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + ("  " + row[4] if row[4] else ""))
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + ("  " + row[4] if row[4] else ""))
     return 0
 
 

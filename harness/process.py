@@ -41,9 +41,18 @@ def answers_plaintext(host: str, port: int, timeout: float = 1.0) -> bool:
 class ServerProcess:
     """A running server. Use as a context manager, or call start()/stop()."""
 
-    def __init__(self, spec: ServerSpec, *, host: str = "127.0.0.1", port: int | None = None,
-                 workers: int = 1, cpus: set[int] | None = None, log_dir: Path = LOG_DIR,
-                 ready_timeout: float = READY_TIMEOUT_S, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        spec: ServerSpec,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        workers: int = 1,
+        cpus: set[int] | None = None,
+        log_dir: Path = LOG_DIR,
+        ready_timeout: float = READY_TIMEOUT_S,
+        env: dict[str, str] | None = None,
+    ):
         self.spec, self.host, self.workers, self.cpus = spec, host, workers, cpus
         self.port = port or free_port(host)
         self.ready_timeout = ready_timeout
@@ -75,7 +84,11 @@ class ServerProcess:
             out.write("$ " + " ".join(argv) + "\n")
             out.flush()
             self.proc = subprocess.Popen(
-                argv, cwd=self.spec.directory, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                argv,
+                cwd=self.spec.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 env={**os.environ, **self.spec.env, **self.extra_env},
                 # Own process group: stop() signals the server and any worker processes it forks.
                 start_new_session=True,
@@ -92,8 +105,9 @@ class ServerProcess:
                 return
             time.sleep(0.05)
         self.stop()
-        raise HarnessError(self.spec.name, "start", f"not ready on {self.url} within {self.ready_timeout:.0f}s",
-                           self.log, log_tail(self.log))
+        raise HarnessError(
+            self.spec.name, "start", f"not ready on {self.url} within {self.ready_timeout:.0f}s", self.log, log_tail(self.log)
+        )
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -101,8 +115,9 @@ class ServerProcess:
     def check_alive(self, step: str = "serve") -> None:
         """Raises if the server exited while it should be running."""
         if self.proc is not None and self.proc.poll() is not None:
-            raise HarnessError(self.spec.name, step, f"server exited with code {self.proc.returncode}",
-                               self.log, log_tail(self.log))
+            raise HarnessError(
+                self.spec.name, step, f"server exited with code {self.proc.returncode}", self.log, log_tail(self.log)
+            )
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""

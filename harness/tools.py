@@ -33,8 +33,10 @@ class Tools:
     oha: str | None
 
     def versions(self) -> dict[str, str]:
-        return {"wrk": wrk_version(self.wrk) if self.wrk else "not used",
-                "oha": oha_version(self.oha) if self.oha else "not used"}
+        return {
+            "wrk": wrk_version(self.wrk) if self.wrk else "not used",
+            "oha": oha_version(self.oha) if self.oha else "not used",
+        }
 
 
 def wrk_version(path: str) -> str:
@@ -87,12 +89,25 @@ def _openssl_dev_present() -> bool:
 
 def install_oha() -> None:
     if not shutil.which("cargo"):
-        raise ToolError(f"oha {OHA_VERSION} is missing and cargo is not on PATH: install Rust (https://rustup.rs) "
-                        f"or `cargo install --locked oha --version {OHA_VERSION} --root {TOOLS_DIR}`")
+        raise ToolError(
+            f"oha {OHA_VERSION} is missing and cargo is not on PATH: install Rust (https://rustup.rs) "
+            f"or `cargo install --locked oha --version {OHA_VERSION} --root {TOOLS_DIR}`"
+        )
     if not _openssl_dev_present() and not _apt_install("libssl-dev", "pkg-config"):
         raise ToolError("building oha needs OpenSSL headers and pkg-config: `sudo apt-get install libssl-dev pkg-config`")
-    cmd = ["cargo", "install", "--locked", "oha", "--version", OHA_VERSION, "--no-default-features",
-           "--features", "native-tls", "--root", str(TOOLS_DIR)]
+    cmd = [
+        "cargo",
+        "install",
+        "--locked",
+        "oha",
+        "--version",
+        OHA_VERSION,
+        "--no-default-features",
+        "--features",
+        "native-tls",
+        "--root",
+        str(TOOLS_DIR),
+    ]
     print("installing oha:", " ".join(cmd), flush=True)
     if subprocess.run(cmd).returncode != 0:
         raise ToolError(f"`{' '.join(cmd)}` failed; fix the error above and retry")

@@ -3,7 +3,7 @@ crates, the installed distribution for Python packages."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from .manifest import ServerSpec
 from .paths import CARGO_LOCK
 
 
-@lru_cache(maxsize=None)
+@cache
 def locked_crates(lock: Path = CARGO_LOCK) -> dict[str, list[str]]:
     if not lock.exists():
         return {}

@@ -32,8 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--server", action="append", default=[],
-                     help="run server tests against these servers only (comma-separated, repeatable)")
+    parser.addoption(
+        "--server", action="append", default=[], help="run server tests against these servers only (comma-separated, repeatable)"
+    )
 
 
 def _selected(config: pytest.Config) -> list[ServerSpec]:

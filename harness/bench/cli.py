@@ -21,9 +21,19 @@ def _cpus(text: str) -> set[int]:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .suite import run
 
-    run(profile_name=args.profile, server_names=args.servers, scenario_names=args.scenarios, server_cpus=args.server_cpus,
-        client_cpus=args.client_cpus, workers=args.workers, out=args.out, duration=args.duration, repeats=args.repeats,
-        screenshot=not args.no_screenshot, **({"scenarios_file": args.scenarios_file} if args.scenarios_file else {}))
+    run(
+        profile_name=args.profile,
+        server_names=args.servers,
+        scenario_names=args.scenarios,
+        server_cpus=args.server_cpus,
+        client_cpus=args.client_cpus,
+        workers=args.workers,
+        out=args.out,
+        duration=args.duration,
+        repeats=args.repeats,
+        screenshot=not args.no_screenshot,
+        **({"scenarios_file": args.scenarios_file} if args.scenarios_file else {}),
+    )
     return 0
 
 

@@ -42,6 +42,14 @@ def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> dict:
         "tools": tool_versions,
         "git_commit": commit,
         "git_dirty": dirty,
-        "frameworks": {s.name: {"framework": s.framework, "version": framework_version(s), "runtime": s.runtime,
-                                "io_model": s.io_model, "contender": s.contender} for s in specs},
+        "frameworks": {
+            s.name: {
+                "framework": s.framework,
+                "version": framework_version(s),
+                "runtime": s.runtime,
+                "io_model": s.io_model,
+                "contender": s.contender,
+            }
+            for s in specs
+        },
     }

@@ -68,16 +68,28 @@ class ToolRun:
     timed_out: bool = False
 
 
-def run_pinned(argv: list[str], *, cpus: set[int] | None, timeout_s: float, env: dict[str, str] | None = None,
-               stdout_path: Path, stderr_path: Path) -> ToolRun:
+def run_pinned(
+    argv: list[str],
+    *,
+    cpus: set[int] | None,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    stdout_path: Path,
+    stderr_path: Path,
+) -> ToolRun:
     """Runs a load generator on `cpus`; CPU time comes from wait4's rusage, so it counts every
     thread of the tool over its whole life, bounded by `timeout_s`."""
     stdout_path.parent.mkdir(parents=True, exist_ok=True)
     with stdout_path.open("w") as out, stderr_path.open("w") as err:
         started = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env={**os.environ, **(env or {})},
-                                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **(env or {})},
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        )
         timed_out = False
         while True:
             pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
@@ -92,5 +104,12 @@ def run_pinned(argv: list[str], *, cpus: set[int] | None, timeout_s: float, env:
         wall = time.monotonic() - started
     # wait4 reaped it: tell Popen so it does not wait again.
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return ToolRun(argv, proc.returncode, wall, rusage.ru_utime + rusage.ru_stime,
-                   stdout_path.read_text(errors="replace"), stderr_path.read_text(errors="replace"), timed_out)
+    return ToolRun(
+        argv,
+        proc.returncode,
+        wall,
+        rusage.ru_utime + rusage.ru_stime,
+        stdout_path.read_text(errors="replace"),
+        stderr_path.read_text(errors="replace"),
+        timed_out,
+    )

@@ -30,11 +30,30 @@ class OhaResult:
         return sum(self.errors.values())
 
 
-def argv(oha: str, scenario: Scenario, url: str, *, connections: int, rate: int, duration_s: float,
-         threads: int, out_file: Path) -> list[str]:
-    cmd = [oha, "-z", f"{max(1, round(duration_s))}s", "-c", str(connections), "-q", str(rate), "--latency-correction",
-           "--no-tui", "--output-format", "json", "-o", str(out_file), "--worker-threads", str(max(1, threads)),
-           "-m", scenario.method, "-t", "4s"]
+def argv(
+    oha: str, scenario: Scenario, url: str, *, connections: int, rate: int, duration_s: float, threads: int, out_file: Path
+) -> list[str]:
+    cmd = [
+        oha,
+        "-z",
+        f"{max(1, round(duration_s))}s",
+        "-c",
+        str(connections),
+        "-q",
+        str(rate),
+        "--latency-correction",
+        "--no-tui",
+        "--output-format",
+        "json",
+        "-o",
+        str(out_file),
+        "--worker-threads",
+        str(max(1, threads)),
+        "-m",
+        scenario.method,
+        "-t",
+        "4s",
+    ]
     if scenario.body_file:
         cmd += ["-D", str(scenario.body_file)]
     if scenario.content_type:
@@ -47,16 +66,31 @@ def argv(oha: str, scenario: Scenario, url: str, *, connections: int, rate: int,
     return [*cmd, target]
 
 
-def run(oha: str, scenario: Scenario, url: str, *, connections: int, rate: int, duration_s: float, threads: int,
-        cpus: set[int] | None, out_dir: Path, name: str) -> tuple[OhaResult, ToolRun]:
+def run(
+    oha: str,
+    scenario: Scenario,
+    url: str,
+    *,
+    connections: int,
+    rate: int,
+    duration_s: float,
+    threads: int,
+    cpus: set[int] | None,
+    out_dir: Path,
+    name: str,
+) -> tuple[OhaResult, ToolRun]:
     out_file = out_dir / f"{name}.oha.json"
     out_file.unlink(missing_ok=True)
-    cmd = argv(oha, scenario, url, connections=connections, rate=rate, duration_s=duration_s, threads=threads,
-               out_file=out_file)
+    cmd = argv(oha, scenario, url, connections=connections, rate=rate, duration_s=duration_s, threads=threads, out_file=out_file)
     (out_dir / f"{name}.oha.cmd").parent.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{name}.oha.cmd").write_text(shlex.join(cmd) + "\n")
-    tool = run_pinned(cmd, cpus=cpus, timeout_s=duration_s + 30, stdout_path=out_dir / f"{name}.oha.stdout",
-                      stderr_path=out_dir / f"{name}.oha.stderr")
+    tool = run_pinned(
+        cmd,
+        cpus=cpus,
+        timeout_s=duration_s + 30,
+        stdout_path=out_dir / f"{name}.oha.stdout",
+        stderr_path=out_dir / f"{name}.oha.stderr",
+    )
     if tool.returncode != 0 or not out_file.exists():
         raise RuntimeError(f"oha exited {tool.returncode} without output: {tool.stderr.strip()[-500:]}")
     return parse(out_file.read_text()), tool
@@ -76,8 +110,15 @@ def parse(text: str) -> OhaResult:
     pct = raw.get("latencyPercentiles", {})
     latency = {p: _ms(pct.get(p)) for p in PERCENTILES}
     latency["max"] = _ms(summary.get("slowest"))
-    return OhaResult(duration_s=float(summary["total"]), requests=sum(status.values()),
-                     bytes=int(summary.get("totalData") or 0), status=status, errors=errors, latency_ms=latency, raw=raw)
+    return OhaResult(
+        duration_s=float(summary["total"]),
+        requests=sum(status.values()),
+        bytes=int(summary.get("totalData") or 0),
+        status=status,
+        errors=errors,
+        latency_ms=latency,
+        raw=raw,
+    )
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -53,14 +53,37 @@ def now() -> str:
 
 def empty_record(run: plan.Run, tool: str) -> dict:
     return {
-        "run_id": run.run_id, "server": run.server, "scenario": run.cell.scenario, "kind": run.cell.kind,
-        "connections": run.cell.connections, "rate": run.cell.rate, "round": run.round, "tool": tool,
-        "started_at": now(), "duration_s": None, "requests": 0, "requests_per_s": None, "transfer_bytes": 0,
-        "transfer_bytes_per_s": None, "errors": {}, "error_total": 0, "warmup_errors": {},
-        "valid": False, "invalid_reasons": [], "server_cpu_s": None, "server_cpu_us_per_request": None,
-        "server_cpu_share": None, "loadavg_1m": None, "client_cpu_s": None, "client_wall_s": None,
-        "client_cpu_share": None, "client_bound": False,
-        "server_peak_rss_bytes": None, "latency_ms": None, "target_rate": run.cell.rate, "achieved_rate": None,
+        "run_id": run.run_id,
+        "server": run.server,
+        "scenario": run.cell.scenario,
+        "kind": run.cell.kind,
+        "connections": run.cell.connections,
+        "rate": run.cell.rate,
+        "round": run.round,
+        "tool": tool,
+        "started_at": now(),
+        "duration_s": None,
+        "requests": 0,
+        "requests_per_s": None,
+        "transfer_bytes": 0,
+        "transfer_bytes_per_s": None,
+        "errors": {},
+        "error_total": 0,
+        "warmup_errors": {},
+        "valid": False,
+        "invalid_reasons": [],
+        "server_cpu_s": None,
+        "server_cpu_us_per_request": None,
+        "server_cpu_share": None,
+        "loadavg_1m": None,
+        "client_cpu_s": None,
+        "client_wall_s": None,
+        "client_cpu_share": None,
+        "client_bound": False,
+        "server_peak_rss_bytes": None,
+        "latency_ms": None,
+        "target_rate": run.cell.rate,
+        "achieved_rate": None,
         "raw": {},
     }
 
@@ -70,8 +93,14 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
     scenarios = {s.name: s for s in cfg.scenarios}
     outcome = Outcome()
     per_run = plan.run_seconds(cfg.profile)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[runs]} runs"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[runs]} runs"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         # Progress counts planned seconds, so the ETA is right from the first run.
         task = progress.add_task("bench", total=len(runs) * per_run, runs=f"0/{len(runs)}")
@@ -137,14 +166,32 @@ def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerP
     seconds = max(1.0, cfg.profile.warmup_s)
     name = f"{run.run_id}.warmup"
     if run.cell.kind == "latency":
-        res, _ = oha.run(cfg.tools.oha, scenario, server.url, connections=run.cell.connections, rate=run.cell.rate,
-                         duration_s=seconds, threads=len(cfg.client_cpus), cpus=cfg.client_cpus, out_dir=cfg.raw_dir,
-                         name=name)
+        res, _ = oha.run(
+            cfg.tools.oha,
+            scenario,
+            server.url,
+            connections=run.cell.connections,
+            rate=run.cell.rate,
+            duration_s=seconds,
+            threads=len(cfg.client_cpus),
+            cpus=cfg.client_cpus,
+            out_dir=cfg.raw_dir,
+            name=name,
+        )
         record["raw"]["warmup"] = f"raw/{name}.oha.json"
     else:
-        res, _ = wrk.run(cfg.tools.wrk, scenario, server.url, connections=run.cell.connections,
-                         threads=len(cfg.client_cpus), duration_s=seconds, check=True, cpus=cfg.client_cpus,
-                         out_dir=cfg.raw_dir, name=name)
+        res, _ = wrk.run(
+            cfg.tools.wrk,
+            scenario,
+            server.url,
+            connections=run.cell.connections,
+            threads=len(cfg.client_cpus),
+            duration_s=seconds,
+            check=True,
+            cpus=cfg.client_cpus,
+            out_dir=cfg.raw_dir,
+            name=name,
+        )
         record["raw"]["warmup"] = f"raw/{name}.wrk.json"
     record["warmup_errors"] = {k: v for k, v in res.errors.items() if v}
     if res.error_total:
@@ -155,26 +202,64 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
     name = run.run_id
     cpu_before = measure.tree_cpu_seconds(server.pid)
     if run.cell.kind == "latency":
-        res, tool = oha.run(cfg.tools.oha, scenario, server.url, connections=run.cell.connections, rate=run.cell.rate,
-                            duration_s=cfg.profile.duration_s, threads=len(cfg.client_cpus), cpus=cfg.client_cpus,
-                            out_dir=cfg.raw_dir, name=name)
+        res, tool = oha.run(
+            cfg.tools.oha,
+            scenario,
+            server.url,
+            connections=run.cell.connections,
+            rate=run.cell.rate,
+            duration_s=cfg.profile.duration_s,
+            threads=len(cfg.client_cpus),
+            cpus=cfg.client_cpus,
+            out_dir=cfg.raw_dir,
+            name=name,
+        )
         record["raw"]["measured"] = f"raw/{name}.oha.json"
         record["latency_ms"] = res.latency_ms
     else:
-        res, tool = wrk.run(cfg.tools.wrk, scenario, server.url, connections=run.cell.connections,
-                            threads=len(cfg.client_cpus), duration_s=cfg.profile.duration_s, check=False,
-                            cpus=cfg.client_cpus, out_dir=cfg.raw_dir, name=name)
+        res, tool = wrk.run(
+            cfg.tools.wrk,
+            scenario,
+            server.url,
+            connections=run.cell.connections,
+            threads=len(cfg.client_cpus),
+            duration_s=cfg.profile.duration_s,
+            check=False,
+            cpus=cfg.client_cpus,
+            out_dir=cfg.raw_dir,
+            name=name,
+        )
         record["raw"]["measured"] = f"raw/{name}.wrk.json"
     server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
-    fill(record, duration_s=res.duration_s, requests=res.requests, transfer=res.bytes, errors=res.errors,
-         server_cpu_s=server_cpu, client_cpu_s=tool.cpu_s, client_wall_s=tool.wall_s, client_cpus=len(cfg.client_cpus),
-         server_cpus=len(cfg.server_cpus))
+    fill(
+        record,
+        duration_s=res.duration_s,
+        requests=res.requests,
+        transfer=res.bytes,
+        errors=res.errors,
+        server_cpu_s=server_cpu,
+        client_cpu_s=tool.cpu_s,
+        client_wall_s=tool.wall_s,
+        client_cpus=len(cfg.client_cpus),
+        server_cpus=len(cfg.server_cpus),
+    )
     # Other work on the machine shows here: a busy machine starves both sides and the numbers with them.
     record["loadavg_1m"] = os.getloadavg()[0]
 
 
-def fill(record: dict, *, duration_s: float, requests: int, transfer: int, errors: dict[str, int], server_cpu_s: float,
-         client_cpu_s: float, client_wall_s: float, client_cpus: int, server_cpus: int = 1) -> dict:
+def fill(
+    record: dict,
+    *,
+    duration_s: float,
+    requests: int,
+    transfer: int,
+    errors: dict[str, int],
+    server_cpu_s: float,
+    client_cpu_s: float,
+    client_wall_s: float,
+    client_cpus: int,
+    server_cpus: int = 1,
+) -> dict:
     """The derived numbers of one measured window, and its validity."""
     record["duration_s"] = duration_s
     record["requests"] = requests

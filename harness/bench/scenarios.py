@@ -70,8 +70,9 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
     profiles = {}
     for name, p in doc.get("profiles", {}).items():
         try:
-            profiles[name] = Profile(name, float(p["duration_s"]), float(p["warmup_s"]), int(p["repeats"]),
-                                     p.get("description", ""))
+            profiles[name] = Profile(
+                name, float(p["duration_s"]), float(p["warmup_s"]), int(p["repeats"]), p.get("description", "")
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ScenarioError(path, f"profiles.{name}", f"needs duration_s, warmup_s, repeats ({exc})") from exc
         if profiles[name].repeats < 1 or profiles[name].duration_s <= 0:
@@ -116,8 +117,17 @@ def _scenario(path: Path, i: int, s: dict) -> Scenario:
     if len(ids) != 2 or ids[0] > ids[1]:
         raise ScenarioError(path, where, "ids must be [low, high]")
     return Scenario(
-        name=name, kind=kind, path=req_path, description=s.get("description", ""),
-        method=s.get("method", "GET").upper(), body=body, body_file=body_file,
-        content_type=s.get("content_type"), pipeline=pipeline, ids=ids,  # type: ignore[arg-type]
-        connections=connections, rates=rates, headline=s.get("headline"),
+        name=name,
+        kind=kind,
+        path=req_path,
+        description=s.get("description", ""),
+        method=s.get("method", "GET").upper(),
+        body=body,
+        body_file=body_file,
+        content_type=s.get("content_type"),
+        pipeline=pipeline,
+        ids=ids,  # type: ignore[arg-type]
+        connections=connections,
+        rates=rates,
+        headline=s.get("headline"),
     )

@@ -33,22 +33,30 @@ def aggregate(runs: list[dict], contenders: dict[str, bool]) -> list[dict]:
         latency = None
         if group[0]["kind"] == "latency":
             latency = {k: summarize([(r["latency_ms"] or {}).get(k) for r in basis]) for k in LATENCY_KEYS}
-        out.append({
-            "server": server, "scenario": scenario, "kind": group[0]["kind"], "connections": conns, "rate": rate,
-            "contender": contenders.get(server, True),
-            "n_runs": len(group), "n_valid": len(valid_runs),
-            "valid": bool(valid_runs) and len(valid_runs) == len(group),
-            "requests_per_s": summarize([r["requests_per_s"] for r in basis]),
-            "achieved_rate": summarize([r["achieved_rate"] for r in basis]) if rate else None,
-            "server_cpu_us_per_request": summarize([r["server_cpu_us_per_request"] for r in basis]),
-            "server_cpu_share": summarize([r.get("server_cpu_share") for r in basis]),
-            "server_peak_rss_bytes": summarize([r["server_peak_rss_bytes"] for r in basis]),
-            "latency_ms": latency,
-            "client_bound_runs": sum(1 for r in group if r["client_bound"]),
-            "client_bound": any(r["client_bound"] for r in basis),
-            "invalid_reasons": sorted({reason for r in group for reason in r["invalid_reasons"]}),
-            "pct_of_baseline": None, "rank": None,
-        })
+        out.append(
+            {
+                "server": server,
+                "scenario": scenario,
+                "kind": group[0]["kind"],
+                "connections": conns,
+                "rate": rate,
+                "contender": contenders.get(server, True),
+                "n_runs": len(group),
+                "n_valid": len(valid_runs),
+                "valid": bool(valid_runs) and len(valid_runs) == len(group),
+                "requests_per_s": summarize([r["requests_per_s"] for r in basis]),
+                "achieved_rate": summarize([r["achieved_rate"] for r in basis]) if rate else None,
+                "server_cpu_us_per_request": summarize([r["server_cpu_us_per_request"] for r in basis]),
+                "server_cpu_share": summarize([r.get("server_cpu_share") for r in basis]),
+                "server_peak_rss_bytes": summarize([r["server_peak_rss_bytes"] for r in basis]),
+                "latency_ms": latency,
+                "client_bound_runs": sum(1 for r in group if r["client_bound"]),
+                "client_bound": any(r["client_bound"] for r in basis),
+                "invalid_reasons": sorted({reason for r in group for reason in r["invalid_reasons"]}),
+                "pct_of_baseline": None,
+                "rank": None,
+            }
+        )
     _baseline_pct(out)
     _rank(out)
     return out

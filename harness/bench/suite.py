@@ -52,18 +52,30 @@ def select_scenarios(suite: scenarios.Suite, names: list[str] | None, profile: s
     return chosen
 
 
-def run(*, profile_name: str, server_names: list[str] | None, scenario_names: list[str] | None,
-        server_cpus: set[int] | None, client_cpus: set[int] | None, workers: int | None, out: Path | None,
-        duration: float | None = None, repeats: int | None = None, console: Console | None = None,
-        scenarios_file: Path = scenarios.SCENARIOS_FILE, screenshot: bool = True) -> Path:
+def run(
+    *,
+    profile_name: str,
+    server_names: list[str] | None,
+    scenario_names: list[str] | None,
+    server_cpus: set[int] | None,
+    client_cpus: set[int] | None,
+    workers: int | None,
+    out: Path | None,
+    duration: float | None = None,
+    repeats: int | None = None,
+    console: Console | None = None,
+    scenarios_file: Path = scenarios.SCENARIOS_FILE,
+    screenshot: bool = True,
+) -> Path:
     console = console or Console()
     suite = scenarios.load(scenarios_file)
     if profile_name not in suite.profiles:
         raise SystemExit(f"unknown profile {profile_name!r}; defined: {', '.join(suite.profiles)}")
     profile = suite.profiles[profile_name]
     if duration or repeats:
-        profile = scenarios.Profile(profile.name, duration or profile.duration_s, profile.warmup_s,
-                                    repeats or profile.repeats, profile.description)
+        profile = scenarios.Profile(
+            profile.name, duration or profile.duration_s, profile.warmup_s, repeats or profile.repeats, profile.description
+        )
     specs = select_servers(server_names)
     chosen = select_scenarios(suite, scenario_names, profile.name)
     d_server, d_client = default_cpus()
@@ -76,12 +88,16 @@ def run(*, profile_name: str, server_names: list[str] | None, scenario_names: li
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = plan.build([s.name for s in specs], chosen, profile)
     estimate = plan.estimate_seconds(runs, profile)
-    console.print(f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers × "
-                  f"{len(plan.cells(chosen, profile.name))} cells × {profile.repeats} rounds = {len(runs)} runs of "
-                  f"{profile.warmup_s:g}+{profile.duration_s:g} s; server CPUs {sorted(server_cpus)} "
-                  f"({workers} workers), client CPUs {sorted(client_cpus)}")
-    console.print(f"[bold]estimated wall time: {plan.human_duration(estimate)}[/] "
-                  f"(ETA {(dt.datetime.now() + dt.timedelta(seconds=estimate)).strftime('%H:%M')}); results → {out_dir}")
+    console.print(
+        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers × "
+        f"{len(plan.cells(chosen, profile.name))} cells × {profile.repeats} rounds = {len(runs)} runs of "
+        f"{profile.warmup_s:g}+{profile.duration_s:g} s; server CPUs {sorted(server_cpus)} "
+        f"({workers} workers), client CPUs {sorted(client_cpus)}"
+    )
+    console.print(
+        f"[bold]estimated wall time: {plan.human_duration(estimate)}[/] "
+        f"(ETA {(dt.datetime.now() + dt.timedelta(seconds=estimate)).strftime('%H:%M')}); results → {out_dir}"
+    )
     if set(server_cpus) & set(client_cpus):
         console.print("[yellow]warning: server and load generator share CPUs; numbers are not isolated[/]")
     cfg = runner.BenchConfig(profile, chosen, specs, server_cpus, client_cpus, workers, out_dir, found)
@@ -92,18 +108,42 @@ def run(*, profile_name: str, server_names: list[str] | None, scenario_names: li
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": runner.now(),
         "environment": environment.collect(specs, found.versions()),
-        "config": {"profile": profile.name, "duration_s": profile.duration_s, "warmup_s": profile.warmup_s,
-                   "repeats": profile.repeats, "server_cpus": sorted(server_cpus), "client_cpus": sorted(client_cpus),
-                   "workers": workers, "scenarios_file": str(scenarios_file.relative_to(ROOT)
-                                                               if scenarios_file.is_relative_to(ROOT) else scenarios_file),
-                   "client_bound_share": measure.CLIENT_BOUND_SHARE},
-        "plan": {"servers": [s.name for s in specs], "cells": [c.to_json() for c in plan.cells(chosen, profile.name)],
-                 "scenarios": {s.name: {"description": s.description, "method": s.method, "path": s.path,
-                                        "pipeline": s.pipeline, "headline": s.headline} for s in chosen},
-                 "runs": len(runs), "estimated_s": estimate},
-        "servers": [{"name": s.name, "contender": s.contender,
-                     "status": "unavailable" if s.name in outcome.unavailable else "ok",
-                     "error": outcome.unavailable.get(s.name)} for s in specs],
+        "config": {
+            "profile": profile.name,
+            "duration_s": profile.duration_s,
+            "warmup_s": profile.warmup_s,
+            "repeats": profile.repeats,
+            "server_cpus": sorted(server_cpus),
+            "client_cpus": sorted(client_cpus),
+            "workers": workers,
+            "scenarios_file": str(scenarios_file.relative_to(ROOT) if scenarios_file.is_relative_to(ROOT) else scenarios_file),
+            "client_bound_share": measure.CLIENT_BOUND_SHARE,
+        },
+        "plan": {
+            "servers": [s.name for s in specs],
+            "cells": [c.to_json() for c in plan.cells(chosen, profile.name)],
+            "scenarios": {
+                s.name: {
+                    "description": s.description,
+                    "method": s.method,
+                    "path": s.path,
+                    "pipeline": s.pipeline,
+                    "headline": s.headline,
+                }
+                for s in chosen
+            },
+            "runs": len(runs),
+            "estimated_s": estimate,
+        },
+        "servers": [
+            {
+                "name": s.name,
+                "contender": s.contender,
+                "status": "unavailable" if s.name in outcome.unavailable else "ok",
+                "error": outcome.unavailable.get(s.name),
+            }
+            for s in specs
+        ],
         "runs": outcome.runs,
         "failures": outcome.failures,
         "aggregates": stats.aggregate(outcome.runs, {s.name: s.contender for s in specs}),
@@ -113,8 +153,10 @@ def run(*, profile_name: str, server_names: list[str] | None, scenario_names: li
     summary_table(doc, console)
     for f in outcome.failures:
         console.print(f"[red]failure[/] {f['message']}")
-    console.print(f"results: {out_dir / results.RESULTS_NAME}\nreport:  {files.markdown}\n         {files.html}"
-                  + (f"\nscreenshot: {files.screenshot}" if files.screenshot else ""))
+    console.print(
+        f"results: {out_dir / results.RESULTS_NAME}\nreport:  {files.markdown}\n         {files.html}"
+        + (f"\nscreenshot: {files.screenshot}" if files.screenshot else "")
+    )
     return out_dir
 
 
@@ -128,11 +170,17 @@ def summary_table(doc: dict, console: Console) -> None:
         for col in ("scenario", "conns", "server", "#", "req/s", "%base", "µs/req", "MiB", "flags"):
             table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
         for a in thr:
-            table.add_row(a["scenario"], str(a["connections"]), a["server"], str(a["rank"] or ""),
-                          _f(a["requests_per_s"], "{:,.0f}"),
-                          "" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f}",
-                          _f(a["server_cpu_us_per_request"], "{:.1f}"),
-                          _f(a["server_peak_rss_bytes"], "{:.0f}", 1 / 1048576), _flags(a))
+            table.add_row(
+                a["scenario"],
+                str(a["connections"]),
+                a["server"],
+                str(a["rank"] or ""),
+                _f(a["requests_per_s"], "{:,.0f}"),
+                "" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f}",
+                _f(a["server_cpu_us_per_request"], "{:.1f}"),
+                _f(a["server_peak_rss_bytes"], "{:.0f}", 1 / 1048576),
+                _flags(a),
+            )
         console.print(table)
     if lat:
         table = Table(title="latency at fixed rates, ms (medians)", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -140,9 +188,15 @@ def summary_table(doc: dict, console: Console) -> None:
             table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
         for a in lat:
             ms = a["latency_ms"] or {}
-            table.add_row(a["scenario"], f"{a['rate']:,}", a["server"], str(a["rank"] or ""),
-                          _f(a.get("achieved_rate"), "{:,.0f}"),
-                          *(_f(ms.get(k), "{:.2f}") for k in ("p50", "p99", "p99.9", "max")), _flags(a))
+            table.add_row(
+                a["scenario"],
+                f"{a['rate']:,}",
+                a["server"],
+                str(a["rank"] or ""),
+                _f(a.get("achieved_rate"), "{:,.0f}"),
+                *(_f(ms.get(k), "{:.2f}") for k in ("p50", "p99", "p99.9", "max")),
+                _flags(a),
+            )
         console.print(table)
 
 

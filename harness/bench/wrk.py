@@ -29,11 +29,21 @@ class WrkResult:
         return sum(self.errors.values())
 
 
-def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float,
-         check: bool) -> list[str]:
+def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float, check: bool) -> list[str]:
     threads = max(1, min(threads, connections))
-    cmd = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration_s))}s",
-           "--timeout", f"{TIMEOUT_S}s", "-s", str(LUA)]
+    cmd = [
+        wrk,
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration_s))}s",
+        "--timeout",
+        f"{TIMEOUT_S}s",
+        "-s",
+        str(LUA),
+    ]
     if scenario.content_type:
         cmd += ["-H", f"Content-Type: {scenario.content_type}"]
     lo, hi = (str(scenario.ids[0]), str(scenario.ids[1])) if scenario.varies_id else ("-", "-")
@@ -48,13 +58,30 @@ def env(scenario: Scenario, summary_path: Path) -> dict[str, str]:
     return out
 
 
-def run(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float,
-        check: bool, cpus: set[int] | None, out_dir: Path, name: str) -> tuple[WrkResult, ToolRun]:
+def run(
+    wrk: str,
+    scenario: Scenario,
+    url: str,
+    *,
+    connections: int,
+    threads: int,
+    duration_s: float,
+    check: bool,
+    cpus: set[int] | None,
+    out_dir: Path,
+    name: str,
+) -> tuple[WrkResult, ToolRun]:
     summary_path = out_dir / f"{name}.wrk.json"
     summary_path.unlink(missing_ok=True)
     cmd = argv(wrk, scenario, url, connections=connections, threads=threads, duration_s=duration_s, check=check)
-    tool = run_pinned(cmd, cpus=cpus, timeout_s=duration_s + 30, env=env(scenario, summary_path),
-                      stdout_path=out_dir / f"{name}.wrk.stdout", stderr_path=out_dir / f"{name}.wrk.stderr")
+    tool = run_pinned(
+        cmd,
+        cpus=cpus,
+        timeout_s=duration_s + 30,
+        env=env(scenario, summary_path),
+        stdout_path=out_dir / f"{name}.wrk.stdout",
+        stderr_path=out_dir / f"{name}.wrk.stderr",
+    )
     (out_dir / f"{name}.wrk.cmd").write_text(shlex.join(cmd) + "\n")
     if tool.returncode != 0 or not summary_path.exists():
         raise RuntimeError(f"wrk exited {tool.returncode} without a summary: {tool.stderr.strip()[-500:] or tool.stdout[-500:]}")
@@ -68,5 +95,11 @@ def parse(text: str) -> WrkResult:
     errors = {k: int(v) for k, v in raw["errors"].items()}
     # Under check, non2xx covers every status error wrk counted and the 1xx/3xx it did not.
     errors["non2xx"] = max(0, int(raw.get("non2xx", 0)) - errors.get("status", 0))
-    return WrkResult(duration_s=raw["duration_us"] / 1e6, requests=int(raw["requests"]), bytes=int(raw["bytes"]),
-                     errors=errors, latency_us=raw.get("latency_us", {}), raw=raw)
+    return WrkResult(
+        duration_s=raw["duration_us"] / 1e6,
+        requests=int(raw["requests"]),
+        bytes=int(raw["bytes"]),
+        errors=errors,
+        latency_us=raw.get("latency_us", {}),
+        raw=raw,
+    )

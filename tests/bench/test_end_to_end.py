@@ -30,8 +30,15 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # One throughput scenario, plus the latency one when oha is there: both drivers end to end.
     scenarios = ["plaintext"] + (["json-latency"] if find_oha() else [])
     out = tmp_path_factory.mktemp("bench") / "run"
-    suite.run(profile_name="quick", server_names=SERVERS, scenario_names=scenarios, server_cpus=None,
-              client_cpus=None, workers=None, out=out)
+    suite.run(
+        profile_name="quick",
+        server_names=SERVERS,
+        scenario_names=scenarios,
+        server_cpus=None,
+        client_cpus=None,
+        workers=None,
+        out=out,
+    )
     return out
 
 
@@ -93,8 +100,18 @@ def test_wrk_flags_every_non_2xx_response(tmp_path: Path):
     sc = Scenario(name="missing", kind="throughput", path="/users/{id}", ids=(0, 0))
     with ServerProcess(spec, workers=1, log_dir=tmp_path) as srv:
         for check in (True, False):
-            res, tool = wrk.run(find_wrk(), sc, srv.url, connections=4, threads=1, duration_s=1, check=check, cpus=None,
-                                out_dir=tmp_path, name=f"missing-{check}")
+            res, tool = wrk.run(
+                find_wrk(),
+                sc,
+                srv.url,
+                connections=4,
+                threads=1,
+                duration_s=1,
+                check=check,
+                cpus=None,
+                out_dir=tmp_path,
+                name=f"missing-{check}",
+            )
             assert res.requests > 0 and res.errors["status"] == res.requests
             assert res.raw["non2xx"] == (res.requests if check else 0)
             assert tool.cpu_s > 0

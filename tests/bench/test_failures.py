@@ -16,7 +16,8 @@ from harness.tools import Tools
 def test_server_that_cannot_start_is_reported_and_skipped(tmp_path: Path):
     manifest = tmp_path / "dead" / "server.toml"
     manifest.parent.mkdir()
-    manifest.write_text(textwrap.dedent('''
+    manifest.write_text(
+        textwrap.dedent("""
         name = "dead"
         description = "exits at once"
         [framework]
@@ -29,7 +30,8 @@ def test_server_that_cannot_start_is_reported_and_skipped(tmp_path: Path):
         kind = "none"
         [run]
         command = ["{python}", "-c", "print('fatal: cannot bind'); raise SystemExit(2)"]
-    '''))
+    """)
+    )
     spec = load_manifest(manifest)[0]
     profile = Profile("t", 1, 0, 2)
     scenario = Scenario(name="plaintext", kind="throughput", path="/plaintext", connections={"t": (4,)})

@@ -8,9 +8,17 @@ from harness.bench import oha, wrk
 
 
 def test_wrk_summary_counts_every_error_kind():
-    text = json.dumps({"duration_us": 2_000_000, "requests": 50_000, "bytes": 6_000_000,
-                       "errors": {"connect": 1, "read": 2, "write": 0, "status": 3, "timeout": 4},
-                       "non2xx": 5, "threads": 1, "latency_us": {"p50": 100.0, "p99": None}})
+    text = json.dumps(
+        {
+            "duration_us": 2_000_000,
+            "requests": 50_000,
+            "bytes": 6_000_000,
+            "errors": {"connect": 1, "read": 2, "write": 0, "status": 3, "timeout": 4},
+            "non2xx": 5,
+            "threads": 1,
+            "latency_us": {"p50": 100.0, "p99": None},
+        }
+    )
     res = wrk.parse(text)
     assert res.duration_s == 2.0 and res.requests == 50_000 and res.bytes == 6_000_000
     # non2xx counts every non-2xx; the 3 >= 400 that wrk itself counted are not counted twice.
@@ -19,17 +27,37 @@ def test_wrk_summary_counts_every_error_kind():
 
 
 def test_wrk_summary_without_check_has_no_non2xx():
-    text = json.dumps({"duration_us": 1_000_000, "requests": 10, "bytes": 100,
-                       "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, "non2xx": 0})
+    text = json.dumps(
+        {
+            "duration_us": 1_000_000,
+            "requests": 10,
+            "bytes": 100,
+            "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0},
+            "non2xx": 0,
+        }
+    )
     assert wrk.parse(text).error_total == 0
 
 
 def _oha(status: dict, errors: dict) -> str:
-    return json.dumps({
-        "summary": {"successRate": 1.0, "total": 2.0, "slowest": 0.012, "fastest": 0.0001, "average": 0.001,
-                    "requestsPerSec": 5000.0, "totalData": 270_000, "sizePerRequest": 27, "sizePerSec": 135_000.0},
-        "latencyPercentiles": {"p10": 0.0002, "p50": 0.0005, "p90": 0.001, "p99": 0.004, "p99.9": 0.009, "p99.99": 0.011},
-        "statusCodeDistribution": status, "errorDistribution": errors})
+    return json.dumps(
+        {
+            "summary": {
+                "successRate": 1.0,
+                "total": 2.0,
+                "slowest": 0.012,
+                "fastest": 0.0001,
+                "average": 0.001,
+                "requestsPerSec": 5000.0,
+                "totalData": 270_000,
+                "sizePerRequest": 27,
+                "sizePerSec": 135_000.0,
+            },
+            "latencyPercentiles": {"p10": 0.0002, "p50": 0.0005, "p90": 0.001, "p99": 0.004, "p99.9": 0.009, "p99.99": 0.011},
+            "statusCodeDistribution": status,
+            "errorDistribution": errors,
+        }
+    )
 
 
 def test_oha_latency_in_ms_and_deadline_aborts_are_not_errors():

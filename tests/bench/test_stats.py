@@ -8,12 +8,29 @@ from harness.bench import measure, plan, runner, stats
 from harness.bench.scenarios import Profile
 
 
-def record(server: str, rps: float, *, round_: int = 1, errors: dict | None = None, client_cpu: float = 0.5,
-           scenario: str = "plaintext", conns: int = 64) -> dict:
+def record(
+    server: str,
+    rps: float,
+    *,
+    round_: int = 1,
+    errors: dict | None = None,
+    client_cpu: float = 0.5,
+    scenario: str = "plaintext",
+    conns: int = 64,
+) -> dict:
     run = plan.Run(server, plan.Cell(scenario, "throughput", conns), round_)
     rec = runner.empty_record(run, "wrk")
-    return runner.fill(rec, duration_s=10.0, requests=int(rps * 10), transfer=1000, errors=errors or {},
-                       server_cpu_s=5.0, client_cpu_s=client_cpu * 10, client_wall_s=10.0, client_cpus=1)
+    return runner.fill(
+        rec,
+        duration_s=10.0,
+        requests=int(rps * 10),
+        transfer=1000,
+        errors=errors or {},
+        server_cpu_s=5.0,
+        client_cpu_s=client_cpu * 10,
+        client_wall_s=10.0,
+        client_cpus=1,
+    )
 
 
 def test_summarize_median_min_max_ignores_missing():
@@ -22,8 +39,10 @@ def test_summarize_median_min_max_ignores_missing():
     assert stats.summarize([None]) is None
 
 
-@pytest.mark.parametrize(("cpu", "wall", "n", "bound"), [(9.0, 10.0, 1, True), (8.9, 10.0, 1, False),
-                                                          (18.0, 10.0, 2, True), (9.0, 10.0, 2, False), (1.0, 0.0, 1, False)])
+@pytest.mark.parametrize(
+    ("cpu", "wall", "n", "bound"),
+    [(9.0, 10.0, 1, True), (8.9, 10.0, 1, False), (18.0, 10.0, 2, True), (9.0, 10.0, 2, False), (1.0, 0.0, 1, False)],
+)
 def test_client_bound_threshold(cpu, wall, n, bound):
     assert measure.client_bound(cpu, wall, n) is bound
 
@@ -65,7 +84,15 @@ def test_plan_interleaves_servers_round_by_round():
     sc = [Scenario(name="p", kind="throughput", path="/p", connections={"x": (16, 64)})]
     runs = plan.build(["A", "B"], sc, Profile("x", 1, 0, 2))
     assert [(r.server, r.cell.connections, r.round) for r in runs] == [
-        ("A", 16, 1), ("B", 16, 1), ("A", 64, 1), ("B", 64, 1), ("A", 16, 2), ("B", 16, 2), ("A", 64, 2), ("B", 64, 2)]
+        ("A", 16, 1),
+        ("B", 16, 1),
+        ("A", 64, 1),
+        ("B", 64, 1),
+        ("A", 16, 2),
+        ("B", 16, 2),
+        ("A", 64, 2),
+        ("B", 64, 2),
+    ]
 
 
 def test_all_invalid_cell_still_shows_its_numbers():

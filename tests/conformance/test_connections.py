@@ -34,7 +34,7 @@ def test_pipelined_mixed_requests_including_a_body(server):
         request("GET", "/plaintext")
         + request("POST", "/echo", headers={"Content-Type": "application/json"}, body=b'{"n":1}')
         + request("GET", "/nope")
-        + request("POST", "/echo", headers={"Content-Type": "application/json"}, body=b'[2]')
+        + request("POST", "/echo", headers={"Content-Type": "application/json"}, body=b"[2]")
         + request("GET", "/plaintext")
     )
     with RawConnection(server.host, server.port) as conn:

@@ -18,7 +18,7 @@ ROUND_TRIPS = {
     "key_order": {"zeta": 1, "alpha": 2, "mid": 3, "Beta": 4},
     "array": [1, "two", 3.5, True, False, None, [], {}],
     "nested": {"a": [[[[{"deep": [[["x"]]]}]]]]},
-    "unicode": {"é": "ünïcødé", "emoji": "😀 🚀", "cjk": "漢字", "escapes": "quote\" backslash\\ tab\t nl\n"},
+    "unicode": {"é": "ünïcødé", "emoji": "😀 🚀", "cjk": "漢字", "escapes": 'quote" backslash\\ tab\t nl\n'},
     "numbers": {"int": 42, "neg": -7, "float": 3.25, "exp": 1.5e300, "small": -2.5e-300, "zero": 0, "big": 9007199254740993},
     "string": "just a string",
     "number": 12345,
@@ -31,7 +31,9 @@ ROUND_TRIPS = {
 def test_echo_round_trip(client, name):
     value = ROUND_TRIPS[name]
     # Send it with generous whitespace: the answer must be compact.
-    resp = client.post("/echo", content=json.dumps(value, indent=2, ensure_ascii=name != "unicode").encode(), headers=JSON_HEADERS)
+    resp = client.post(
+        "/echo", content=json.dumps(value, indent=2, ensure_ascii=name != "unicode").encode(), headers=JSON_HEADERS
+    )
     assert resp.status_code == 200, resp.text
     assert media_type(resp.headers["content-type"]) == "application/json"
     assert json.loads(resp.content) == value
@@ -63,7 +65,9 @@ def test_echo_accepts_json_with_parameters(client, content_type):
     assert resp.json() == {"ok": True}
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json-patch+json"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json-patch+json"]
+)
 def test_echo_wrong_media_type_is_415(client, content_type):
     assert_error(client.post("/echo", content=b'{"ok":true}', headers={"Content-Type": content_type}), 415)
 
@@ -72,8 +76,11 @@ def test_echo_missing_media_type_is_415(client):
     assert_error(client.post("/echo", content=b'{"ok":true}'), 415)
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b'{"a":}', b"[1,2", b"nul", b'{"a":1} {"b":2}', b"\xff\xfe{}", b'"\xc3\x28"', b"{'a':1}"],
-                         ids=["empty", "open", "no_value", "open_array", "bad_literal", "two_docs", "bad_utf8", "bad_utf8_string", "single_quotes"])
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"{", b'{"a":}', b"[1,2", b"nul", b'{"a":1} {"b":2}', b"\xff\xfe{}", b'"\xc3\x28"', b"{'a':1}"],
+    ids=["empty", "open", "no_value", "open_array", "bad_literal", "two_docs", "bad_utf8", "bad_utf8_string", "single_quotes"],
+)
 def test_echo_broken_json_is_400(client, body):
     assert_error(client.post("/echo", content=body, headers=JSON_HEADERS), 400)
 
@@ -115,7 +122,7 @@ def test_echo_huge_declared_length_is_413(server):
 
 
 def test_echo_chunked_body_round_trips(server):
-    chunks = [b'{"a":', b'[1,2,', b'3]}']
+    chunks = [b'{"a":', b"[1,2,", b"3]}"]
     body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
     raw = request("POST", "/echo", headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}) + body
     with RawConnection(server.host, server.port) as conn:

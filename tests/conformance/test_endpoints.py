@@ -62,7 +62,9 @@ def test_unknown_path_is_404(client, path):
     assert_error(client.get(path), 404)
 
 
-@pytest.mark.parametrize("path,method", [(p, m) for p, allowed in ROUTES.items() for m in ("GET", "POST", "PUT", "DELETE", "PATCH") if m != allowed])
+@pytest.mark.parametrize(
+    "path,method", [(p, m) for p, allowed in ROUTES.items() for m in ("GET", "POST", "PUT", "DELETE", "PATCH") if m != allowed]
+)
 def test_wrong_method_is_405_with_allow(client, path, method):
     resp = client.request(method, path)
     assert_error(resp, 405)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import pytest
 
 from tests.support.rawhttp import RawConnection, request
 
-IMF_FIXDATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$")
+IMF_FIXDATE = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$"
+)
 
 SAMPLES = [
     ("GET", "/plaintext", None, b""),
@@ -49,7 +51,7 @@ def test_date_is_imf_fixdate_and_fresh(server):
     resp = _get_raw(server, "GET", "/plaintext", None, b"")
     date = resp.header("date")
     assert IMF_FIXDATE.match(date), date
-    skew = abs((datetime.now(timezone.utc) - parsedate_to_datetime(date)).total_seconds())
+    skew = abs((datetime.now(UTC) - parsedate_to_datetime(date)).total_seconds())
     # 1 s of allowed staleness, plus the second the header truncates away.
     assert skew <= 2.0, f"Date {date} is {skew:.1f}s off"
 

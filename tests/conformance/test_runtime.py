@@ -6,7 +6,8 @@ really gives N workers.
   serving; any other model holds none. A variant that silently fell back to
   another runtime fails here.
 - Workers: one more worker must add exactly `runtime.threads_per_worker`
-  threads (default 1; the kernel's io_uring worker threads are not counted), or one process when `runtime.worker_unit = "process"`.
+  threads (default 1; the kernel's io_uring worker threads are not counted),
+  or one process when `runtime.worker_unit = "process"`.
   Comparing N=2 with N=1 cancels out each runtime's fixed helper threads.
 """
 

@@ -50,8 +50,12 @@ def test_valid_manifest(tmp_path):
 
 @pytest.mark.parametrize(
     "drop,field",
-    [('name = "demo"\n', "name"), ('package = "demo-server"\n', "build.package"), ('io_model = "epoll"\n', "runtime.io_model"),
-     ('crate = "hyper"\n', "framework.crate")],
+    [
+        ('name = "demo"\n', "name"),
+        ('package = "demo-server"\n', "build.package"),
+        ('io_model = "epoll"\n', "runtime.io_model"),
+        ('crate = "hyper"\n', "framework.crate"),
+    ],
 )
 def test_missing_field_names_file_and_field(tmp_path, drop, field):
     path = write(tmp_path, VALID.replace(drop, ""))
@@ -63,8 +67,12 @@ def test_missing_field_names_file_and_field(tmp_path, drop, field):
 
 @pytest.mark.parametrize(
     "old,new,field",
-    [('kind = "cargo"', 'kind = "make"', "build.kind"), ('["{bin}",', '["{binary}",', "run.command"),
-     ('"cannot do x"', '""', "deviations.test_x"), ('name = "demo"\n', "name = 3\n", "name")],
+    [
+        ('kind = "cargo"', 'kind = "make"', "build.kind"),
+        ('["{bin}",', '["{binary}",', "run.command"),
+        ('"cannot do x"', '""', "deviations.test_x"),
+        ('name = "demo"\n', "name = 3\n", "name"),
+    ],
 )
 def test_bad_values_name_the_field(tmp_path, old, new, field):
     with pytest.raises(ManifestError, match=f"field '{field}'"):

@@ -14,7 +14,7 @@ from harness.errors import HarnessError
 from harness.manifest import load_manifest
 from harness.process import ServerProcess, answers_plaintext
 
-SERVER = textwrap.dedent('''
+SERVER = textwrap.dedent("""
     import http.server, os, signal, sys, threading
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -30,7 +30,7 @@ SERVER = textwrap.dedent('''
     if mode == "slow":
         import time; time.sleep(60)
     http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-''')
+""")
 
 
 @pytest.fixture
@@ -40,7 +40,8 @@ def spec_for(tmp_path: Path):
     def make(mode: str):
         manifest = tmp_path / mode / "server.toml"
         manifest.parent.mkdir(exist_ok=True)
-        manifest.write_text(textwrap.dedent(f'''
+        manifest.write_text(
+            textwrap.dedent(f'''
             name = "stub-{mode}"
             description = "stand-in"
             [framework]
@@ -52,8 +53,9 @@ def spec_for(tmp_path: Path):
             [build]
             kind = "none"
             [run]
-            command = ["{{python}}", "{tmp_path / 'srv.py'}", "{{port}}", "{mode}"]
-        '''))
+            command = ["{{python}}", "{tmp_path / "srv.py"}", "{{port}}", "{mode}"]
+        ''')
+        )
         return load_manifest(manifest)[0]
 
     return make

@@ -31,8 +31,9 @@ class RawResponse:
         return [v for k, v in self.headers if k.lower() == name]
 
 
-def request(method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b"",
-            version: str = "HTTP/1.1") -> bytes:
+def request(
+    method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b"", version: str = "HTTP/1.1"
+) -> bytes:
     """Bytes of one request; Host is added unless given, Content-Length when there is a body."""
     hdrs = {"Host": "localhost", **(headers or {})}
     if body and not any(k.lower() in ("content-length", "transfer-encoding") for k in hdrs):
@@ -144,6 +145,7 @@ class RawConnection:
 @dataclass
 class Outcome:
     """Everything a server sent back on one connection within a window."""
+
     responses: list[RawResponse]
     closed: bool
     # Bytes that did not parse as a response (a server may write garbage).
@@ -204,4 +206,3 @@ def _send_in_background(conn: RawConnection, data: bytes, timeout: float) -> thr
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
     return thread
-

@@ -48,7 +48,7 @@ def _save(fig, name: str, title: str, out_dir: Path) -> Chart:
     fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     return Chart(name, title, svg, png)
 
 
@@ -72,8 +72,7 @@ def throughput_bars(view: View, scenario: str, col: dict[str, str], out_dir: Pat
     med = [a["requests_per_s"]["median"] for a in rows]
     lo = [m - a["requests_per_s"]["min"] for m, a in zip(med, rows, strict=True)]
     hi = [a["requests_per_s"]["max"] - m for m, a in zip(med, rows, strict=True)]
-    bars = ax.barh(names, med, xerr=[lo, hi], capsize=3, color=[col.get(n, "#333") for n in names],
-                   error_kw={"elinewidth": 1})
+    bars = ax.barh(names, med, xerr=[lo, hi], capsize=3, color=[col.get(n, "#333") for n in names], error_kw={"elinewidth": 1})
     for bar, a in zip(bars, rows, strict=True):
         if a["client_bound"]:
             bar.set_hatch("///")
@@ -106,14 +105,12 @@ def throughput_vs_connections(view: View, scenario: str, col: dict[str, str], ou
     for server, points in series.items():
         xs = [c for c, _ in points]
         ys = [a["requests_per_s"]["median"] for _, a in points]
-        ax.plot(xs, ys, marker="o", label=server, color=col.get(server, "#333"),
-                linestyle="--" if server == BASELINE else "-")
+        ax.plot(xs, ys, marker="o", label=server, color=col.get(server, "#333"), linestyle="--" if server == BASELINE else "-")
         for c, a in points:
             if not a["valid"]:
                 ax.plot([c], [a["requests_per_s"]["median"]], marker="x", markersize=12, color=INVALID_COLOR)
             elif a["client_bound"]:
-                ax.plot([c], [a["requests_per_s"]["median"]], marker="o", markersize=11, markerfacecolor="none",
-                        color="black")
+                ax.plot([c], [a["requests_per_s"]["median"]], marker="o", markersize=11, markerfacecolor="none", color="black")
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(by_conns), [str(c) for c in sorted(by_conns)])
     ax.set_xlabel("connections")
@@ -128,8 +125,7 @@ def throughput_vs_connections(view: View, scenario: str, col: dict[str, str], ou
 
 def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path) -> Chart:
     by_rate = view.latency[scenario]
-    fig, axes = plt.subplots(1, len(by_rate), figsize=(max(7.0, 4.5 * len(by_rate) + 1), 4.8), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(1, len(by_rate), figsize=(max(7.0, 4.5 * len(by_rate) + 1), 4.8), squeeze=False, sharey=True)
     for ax, (rate, aggs) in zip(axes[0], by_rate.items(), strict=True):
         for a in aggs:
             lat = a["latency_ms"] or {}
@@ -138,8 +134,14 @@ def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path
                 continue
             style = {"linestyle": ":" if not a["valid"] else ("--" if a["server"] == BASELINE else "-")}
             label = a["server"] + (" (invalid)" if not a["valid"] else "") + (" (client-bound)" if a["client_bound"] else "")
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label,
-                    color=INVALID_COLOR if not a["valid"] else col.get(a["server"], "#333"), **style)
+            ax.plot(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                marker="o",
+                label=label,
+                color=INVALID_COLOR if not a["valid"] else col.get(a["server"], "#333"),
+                **style,
+            )
         ax.set_xticks(range(len(PERCENTILE_AXIS)), PERCENTILE_AXIS)
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:g}"))
@@ -168,8 +170,16 @@ def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Pa
             continue
         drew = True
         offset = (j - (len(scenarios) - 1) / 2) * 0.08
-        ax.scatter([p[1] for p in pts], [p[0] + offset for p in pts], color=cmap(j % 10), label=s, s=28,
-                   marker="o", edgecolors=[INVALID_COLOR if not p[2]["valid"] else "none" for p in pts], linewidths=1.5)
+        ax.scatter(
+            [p[1] for p in pts],
+            [p[0] + offset for p in pts],
+            color=cmap(j % 10),
+            label=s,
+            s=28,
+            marker="o",
+            edgecolors=[INVALID_COLOR if not p[2]["valid"] else "none" for p in pts],
+            linewidths=1.5,
+        )
     if not drew:
         plt.close(fig)
         return None
@@ -184,14 +194,25 @@ def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Pa
 
 
 def cpu_per_request(view: View, out_dir: Path) -> Chart | None:
-    return _dot_plot(view, lambda a: (a["server_cpu_us_per_request"] or {}).get("median"),
-                     "server CPU µs per request (median; lower is better)", "cpu-per-request",
-                     "Server CPU per request, by scenario", out_dir)
+    return _dot_plot(
+        view,
+        lambda a: (a["server_cpu_us_per_request"] or {}).get("median"),
+        "server CPU µs per request (median; lower is better)",
+        "cpu-per-request",
+        "Server CPU per request, by scenario",
+        out_dir,
+    )
 
 
 def memory(view: View, out_dir: Path) -> Chart | None:
-    return _dot_plot(view, lambda a: (a["server_peak_rss_bytes"] or {}).get("median", 0) / MIB or None,
-                     "server peak RSS, MiB (median)", "memory", "Server peak memory (RSS), by scenario", out_dir)
+    return _dot_plot(
+        view,
+        lambda a: (a["server_peak_rss_bytes"] or {}).get("median", 0) / MIB or None,
+        "server peak RSS, MiB (median)",
+        "memory",
+        "Server peak memory (RSS), by scenario",
+        out_dir,
+    )
 
 
 def draw_all(view: View, out_dir: Path) -> list[Chart]:

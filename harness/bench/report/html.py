@@ -51,73 +51,94 @@ def _m(stat):
 
 
 def _figure(chart: Chart) -> str:
-    return f'<figure id="chart-{escape(chart.name)}">{chart.svg}<figcaption>{escape(chart.title)} ' \
-           f'(PNG: <code>{escape(chart.png.name)}</code>)</figcaption></figure>'
+    return (
+        f'<figure id="chart-{escape(chart.name)}">{chart.svg}<figcaption>{escape(chart.title)} '
+        f"(PNG: <code>{escape(chart.png.name)}</code>)</figcaption></figure>"
+    )
 
 
 def _throughput_table(by_conns: dict[int, list[dict]]) -> str:
-    head = ("<tr><th>#</th><th class=l>server</th><th>conns</th><th>req/s</th><th>min–max</th><th>% of baseline</th>"
-            "<th>server CPU µs/req</th><th>server CPU busy</th><th>peak RSS MiB</th><th class=l>notes</th></tr>")
+    head = (
+        "<tr><th>#</th><th class=l>server</th><th>conns</th><th>req/s</th><th>min–max</th><th>% of baseline</th>"
+        "<th>server CPU µs/req</th><th>server CPU busy</th><th>peak RSS MiB</th><th class=l>notes</th></tr>"
+    )
     rows = []
     for conns, aggs in by_conns.items():
         for a in aggs:
             pct = "–" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f} %"
-            rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
-                        f'<td class=l>{escape(a["server"])}</td><td>{conns}</td>'
-                        f'<td>{fmt_int(_m(a["requests_per_s"]))}</td><td>{fmt_range(a["requests_per_s"])}</td>'
-                        f'<td>{pct}</td><td>{fmt_ms(_m(a["server_cpu_us_per_request"]))}</td><td>{_share(a)}</td>'
-                        f'<td>{fmt_mib(_m(a["server_peak_rss_bytes"]))}</td><td class=l>{_badges(a)}</td></tr>')
+            rows.append(
+                f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
+                f"<td class=l>{escape(a['server'])}</td><td>{conns}</td>"
+                f"<td>{fmt_int(_m(a['requests_per_s']))}</td><td>{fmt_range(a['requests_per_s'])}</td>"
+                f"<td>{pct}</td><td>{fmt_ms(_m(a['server_cpu_us_per_request']))}</td><td>{_share(a)}</td>"
+                f"<td>{fmt_mib(_m(a['server_peak_rss_bytes']))}</td><td class=l>{_badges(a)}</td></tr>"
+            )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _latency_table(by_rate: dict[int, list[dict]]) -> str:
-    head = ("<tr><th>#</th><th class=l>server</th><th>target req/s</th><th>achieved</th><th>p50</th><th>p90</th>"
-            "<th>p99</th><th>p99.9</th><th>max</th><th>server CPU µs/req</th><th class=l>notes</th></tr>")
+    head = (
+        "<tr><th>#</th><th class=l>server</th><th>target req/s</th><th>achieved</th><th>p50</th><th>p90</th>"
+        "<th>p99</th><th>p99.9</th><th>max</th><th>server CPU µs/req</th><th class=l>notes</th></tr>"
+    )
     rows = []
     for rate, aggs in by_rate.items():
         for a in aggs:
             lat = a["latency_ms"] or {}
             cells = "".join(f"<td>{fmt_ms(_m(lat.get(k)))}</td>" for k in ("p50", "p90", "p99", "p99.9", "max"))
-            rows.append(f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
-                        f'<td class=l>{escape(a["server"])}</td><td>{fmt_int(rate)}</td>'
-                        f'<td>{fmt_int(_m(a.get("achieved_rate")))}</td>{cells}'
-                        f'<td>{fmt_ms(_m(a["server_cpu_us_per_request"]))}</td><td class=l>{_badges(a)}</td></tr>')
+            rows.append(
+                f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
+                f"<td class=l>{escape(a['server'])}</td><td>{fmt_int(rate)}</td>"
+                f"<td>{fmt_int(_m(a.get('achieved_rate')))}</td>{cells}"
+                f"<td>{fmt_ms(_m(a['server_cpu_us_per_request']))}</td><td class=l>{_badges(a)}</td></tr>"
+            )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _compare_table(rows: list[dict]) -> str:
-    head = ("<tr><th class=l>scenario</th><th>conns / rate</th><th class=l>server</th><th>this</th><th>other</th>"
-            "<th>ratio</th></tr>")
+    head = (
+        "<tr><th class=l>scenario</th><th>conns / rate</th><th class=l>server</th><th>this</th><th>other</th><th>ratio</th></tr>"
+    )
     body = []
     for r in rows:
         fmt = fmt_ms if r["kind"] == "latency" else fmt_int
         better = r["ratio"] is not None and ((r["ratio"] > 1) != (r["kind"] == "latency"))
         cls = "" if r["ratio"] is None or abs(r["ratio"] - 1) < 0.03 else ("up" if better else "down")
         ratio = "–" if r["ratio"] is None else f"{r['ratio']:.3f}"
-        body.append(f'<tr class="{"" if r["valid"] else "invalid"}"><td class=l>{escape(r["scenario"])}</td>'
-                    f'<td>{r["rate"] or r["connections"]}</td><td class=l>{escape(r["server"])}</td>'
-                    f'<td>{fmt(r["this"])}</td><td>{fmt(r["other"])}</td><td class="{cls}">{ratio}</td></tr>')
+        body.append(
+            f'<tr class="{"" if r["valid"] else "invalid"}"><td class=l>{escape(r["scenario"])}</td>'
+            f"<td>{r['rate'] or r['connections']}</td><td class=l>{escape(r['server'])}</td>"
+            f'<td>{fmt(r["this"])}</td><td>{fmt(r["other"])}</td><td class="{cls}">{ratio}</td></tr>'
+        )
     return f"<table>{head}{''.join(body)}</table>"
 
 
-def render(view: View, charts: list[Chart], *, compare_rows: list[dict] | None = None, compare_id: str | None = None,
-           extra_html: list[tuple[str, str]] = ()) -> str:
+def render(
+    view: View,
+    charts: list[Chart],
+    *,
+    compare_rows: list[dict] | None = None,
+    compare_id: str | None = None,
+    extra_html: list[tuple[str, str]] = (),
+) -> str:
     doc, env, cfg = view.doc, view.doc["environment"], view.doc["config"]
     by_name = {c.name: c for c in charts}
-    parts = [f"<h1>Rust HTTP arena — bench run <code>{escape(doc['run_id'])}</code></h1>",
-             f'<p class=meta>Profile <b>{escape(cfg["profile"])}</b>: {cfg["duration_s"]:g} s measured after '
-             f'{cfg["warmup_s"]:g} s warm-up, {cfg["repeats"]} round(s), servers interleaved. Server on CPU(s) '
-             f'{cfg["server_cpus"]} with {cfg["workers"]} worker(s), load generator on CPU(s) {cfg["client_cpus"]}. '
-             f'{escape(env["cpu_model"])}, Linux {escape(env["kernel"])}, {escape(env["rustc"])}, '
-             f'wrk {escape(env["tools"]["wrk"])}, '
-             f'oha {escape(env["tools"]["oha"])}, commit <code>{escape(env["git_commit"][:12])}</code>'
-             f'{" (dirty)" if env.get("git_dirty") else ""}.</p>',
-             '<div class="card legend"><b>How to read this.</b> Bars and table values are medians over rounds; whiskers '
-             'and “min–max” show the spread. <span class="badge cb">client-bound</span> the load generator used ≥ 90 % of '
-             'its CPUs: the number is a floor for the server, not its ceiling (hatched bars). <span class="badge inv">invalid'
-             '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
-             '<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; '
-             '“% of baseline” is relative to it.</div>']
+    parts = [
+        f"<h1>Rust HTTP arena — bench run <code>{escape(doc['run_id'])}</code></h1>",
+        f"<p class=meta>Profile <b>{escape(cfg['profile'])}</b>: {cfg['duration_s']:g} s measured after "
+        f"{cfg['warmup_s']:g} s warm-up, {cfg['repeats']} round(s), servers interleaved. Server on CPU(s) "
+        f"{cfg['server_cpus']} with {cfg['workers']} worker(s), load generator on CPU(s) {cfg['client_cpus']}. "
+        f"{escape(env['cpu_model'])}, Linux {escape(env['kernel'])}, {escape(env['rustc'])}, "
+        f"wrk {escape(env['tools']['wrk'])}, "
+        f"oha {escape(env['tools']['oha'])}, commit <code>{escape(env['git_commit'][:12])}</code>"
+        f"{' (dirty)' if env.get('git_dirty') else ''}.</p>",
+        '<div class="card legend"><b>How to read this.</b> Bars and table values are medians over rounds; whiskers '
+        'and “min–max” show the spread. <span class="badge cb">client-bound</span> the load generator used ≥ 90 % of '
+        'its CPUs: the number is a floor for the server, not its ceiling (hatched bars). <span class="badge inv">invalid'
+        '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
+        "<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; "
+        "“% of baseline” is relative to it.</div>",
+    ]
     note = busy_machine_note(doc)
     if note:
         parts.append(f'<div class="card busy"><b>⚠ {escape(note)}</b></div>')
@@ -125,36 +146,51 @@ def render(view: View, charts: list[Chart], *, compare_rows: list[dict] | None =
     for scenario, by_conns in view.throughput.items():
         desc = view.scenario_info.get(scenario, {}).get("description", "")
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
-        parts.append(f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
-                     f'<p class=meta>{escape(desc)}</p>{figs}{_throughput_table(by_conns)}</section>')
+        parts.append(
+            f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
+            f"<p class=meta>{escape(desc)}</p>{figs}{_throughput_table(by_conns)}</section>"
+        )
     if view.latency:
-        parts.append("<h2>Latency at fixed request rates (oha, open loop)</h2><p>Latency counts from when each request "
-                     "<i>should</i> have been sent (coordinated-omission corrected), so a stalled server cannot hide its "
-                     "queue. Milliseconds, lower is better; ranked by p99.</p>")
+        parts.append(
+            "<h2>Latency at fixed request rates (oha, open loop)</h2><p>Latency counts from when each request "
+            "<i>should</i> have been sent (coordinated-omission corrected), so a stalled server cannot hide its "
+            "queue. Milliseconds, lower is better; ranked by p99.</p>"
+        )
         for scenario, by_rate in view.latency.items():
             fig = _figure(by_name[f"latency-{scenario}"]) if f"latency-{scenario}" in by_name else ""
-            parts.append(f'<section class=card><h3>{escape(scenario)}</h3>{fig}{_latency_table(by_rate)}</section>')
+            parts.append(f"<section class=card><h3>{escape(scenario)}</h3>{fig}{_latency_table(by_rate)}</section>")
     eff = "".join(_figure(by_name[n]) for n in ("cpu-per-request", "memory") if n in by_name)
     if eff:
         parts.append(f"<h2>Efficiency</h2><section class=card>{eff}</section>")
     if compare_rows is not None:
-        parts.append(f"<h2>Comparison with <code>{escape(compare_id or '')}</code></h2><section class=card><p>Ratio = "
-                     "this run / the other: median req/s for throughput (higher is better), median p99 for latency "
-                     f"(lower is better).</p>{_compare_table(compare_rows)}</section>")
+        parts.append(
+            f"<h2>Comparison with <code>{escape(compare_id or '')}</code></h2><section class=card><p>Ratio = "
+            "this run / the other: median req/s for throughput (higher is better), median p99 for latency "
+            f"(lower is better).</p>{_compare_table(compare_rows)}</section>"
+        )
     if doc["failures"]:
-        items = "".join(f"<h4>{escape(f['run_id'])} — {escape(f['step'])}</h4><pre>{escape(f['message'])}</pre>"
-                        for f in doc["failures"])
+        items = "".join(
+            f"<h4>{escape(f['run_id'])} — {escape(f['step'])}</h4><pre>{escape(f['message'])}</pre>" for f in doc["failures"]
+        )
         parts.append(f"<h2>Failures</h2><section class=card>{items}</section>")
     for title, body in extra_html:
         parts.append(f'<h2>{escape(title)}</h2><section class="card hook">{body}</section>')
-    fw_rows = "".join(f"<tr><td class=l>{escape(n)}</td><td class=l>{escape(f['framework'])} {escape(f['version'])}</td>"
-                      f"<td class=l>{escape(f['runtime'])}</td><td class=l>{escape(f['io_model'])}</td>"
-                      f"<td class=l>{'yes' if f['contender'] else 'calibration'}</td></tr>" for n, f in env["frameworks"].items())
-    parts.append(f"<h2>Environment</h2><section class=card><table><tr><th class=l>server</th><th class=l>framework</th>"
-                 f"<th class=l>runtime</th><th class=l>I/O</th><th class=l>contender</th></tr>{fw_rows}</table>"
-                 f"<p class=meta>Python {escape(env['python'])}; {escape(env.get('os', ''))}; {env['cpus_online']} CPUs. "
-                 f"Raw tool outputs in <code>raw/</code>, server logs in <code>logs/</code>, every run in "
-                 f"<code>results.json</code>.</p></section>")
-    return ("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-            f"<title>Rust HTTP arena — {escape(doc['run_id'])}</title><style>{CSS}</style></head><body><main>"
-            + "\n".join(parts) + "</main></body></html>\n")
+    fw_rows = "".join(
+        f"<tr><td class=l>{escape(n)}</td><td class=l>{escape(f['framework'])} {escape(f['version'])}</td>"
+        f"<td class=l>{escape(f['runtime'])}</td><td class=l>{escape(f['io_model'])}</td>"
+        f"<td class=l>{'yes' if f['contender'] else 'calibration'}</td></tr>"
+        for n, f in env["frameworks"].items()
+    )
+    parts.append(
+        f"<h2>Environment</h2><section class=card><table><tr><th class=l>server</th><th class=l>framework</th>"
+        f"<th class=l>runtime</th><th class=l>I/O</th><th class=l>contender</th></tr>{fw_rows}</table>"
+        f"<p class=meta>Python {escape(env['python'])}; {escape(env.get('os', ''))}; {env['cpus_online']} CPUs. "
+        f"Raw tool outputs in <code>raw/</code>, server logs in <code>logs/</code>, every run in "
+        f"<code>results.json</code>.</p></section>"
+    )
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        f"<title>Rust HTTP arena — {escape(doc['run_id'])}</title><style>{CSS}</style></head><body><main>"
+        + "\n".join(parts)
+        + "</main></body></html>\n"
+    )

@@ -30,6 +30,7 @@ class View:
 
 def order(rows: list[dict], kind: str) -> list[dict]:
     """Ranked rows first by rank, then unranked contenders, then the baseline: calibration goes last."""
+
     def key(a: dict):
         if a["rank"] is not None:
             return (0, a["rank"], a["server"])
@@ -37,6 +38,7 @@ def order(rows: list[dict], kind: str) -> list[dict]:
             return (2, 0, a["server"])
         value = (a["requests_per_s"] or {}).get("median", 0) if kind == "throughput" else 0
         return (1, -value, a["server"])
+
     return sorted(rows, key=key)
 
 
@@ -53,8 +55,13 @@ def build(doc: dict) -> View:
     def sort_scen(d, kind):
         return {s: {k: order(v, kind) for k, v in sorted(d[s].items())} for s in sorted(d, key=scen_order.index)}
 
-    return View(doc, sort_scen(thr, "throughput"), sort_scen(lat, "latency"), list(doc["plan"]["servers"]),
-                doc["plan"].get("scenarios", {}))
+    return View(
+        doc,
+        sort_scen(thr, "throughput"),
+        sort_scen(lat, "latency"),
+        list(doc["plan"]["servers"]),
+        doc["plan"].get("scenarios", {}),
+    )
 
 
 def busy_machine_note(doc: dict) -> str | None:
@@ -68,9 +75,11 @@ def busy_machine_note(doc: dict) -> str | None:
     median = loads[len(loads) // 2]
     if median <= 1.5 * expected:
         return None
-    return (f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
-            f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other work "
-            f"competed for the pinned CPUs, so treat these numbers as indicative only and re-run on a quiet machine.")
+    return (
+        f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
+        f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other work "
+        f"competed for the pinned CPUs, so treat these numbers as indicative only and re-run on a quiet machine."
+    )
 
 
 def rate_missed(a: dict) -> bool:
@@ -99,8 +108,17 @@ def compare(doc: dict, other: dict) -> list[dict]:
         b = theirs.get((a["server"], a["scenario"], a["connections"], a["rate"]))
         if b is None:
             continue
-        row = {"server": a["server"], "scenario": a["scenario"], "connections": a["connections"], "rate": a["rate"],
-               "kind": a["kind"], "this": None, "other": None, "ratio": None, "valid": a["valid"] and b["valid"]}
+        row = {
+            "server": a["server"],
+            "scenario": a["scenario"],
+            "connections": a["connections"],
+            "rate": a["rate"],
+            "kind": a["kind"],
+            "this": None,
+            "other": None,
+            "ratio": None,
+            "valid": a["valid"] and b["valid"],
+        }
         if a["kind"] == "latency":
             x, y = _med((a["latency_ms"] or {}).get("p99")), _med((b["latency_ms"] or {}).get("p99"))
         else:

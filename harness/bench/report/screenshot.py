@@ -15,8 +15,16 @@ def find_chromium() -> str | None:
 
 def headless_argv(browser: str) -> list[str]:
     # --no-sandbox: Chromium refuses to run as root with its sandbox, and this only loads our own file.
-    return [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--allow-file-access-from-files",
-            "--disable-dev-shm-usage", "--no-first-run"]
+    return [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--allow-file-access-from-files",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+    ]
 
 
 def take(html: Path, png: Path, *, width: int = 1280, height: int = 3200, timeout_s: float = 90) -> Path | None:
@@ -36,6 +44,11 @@ def dump_dom(html: Path, *, timeout_s: float = 90) -> str | None:
     browser = find_chromium()
     if browser is None:
         return None
-    proc = subprocess.run([*headless_argv(browser), "--dump-dom", html.resolve().as_uri()], capture_output=True,
-                          text=True, timeout=timeout_s, check=False)
+    proc = subprocess.run(
+        [*headless_argv(browser), "--dump-dom", html.resolve().as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
     return proc.stdout if proc.returncode == 0 else None

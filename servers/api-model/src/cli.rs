@@ -47,7 +47,8 @@ mod tests {
 
     #[test]
     fn parses_all_flags() {
-        let a = ServerArgs::parse_from(["s", "--host", "0.0.0.0", "--port", "9000", "--workers", "3"]);
+        let a =
+            ServerArgs::parse_from(["s", "--host", "0.0.0.0", "--port", "9000", "--workers", "3"]);
         assert_eq!(a.workers(), 3);
         assert_eq!(a.addr().unwrap().to_string(), "0.0.0.0:9000");
     }
@@ -55,7 +56,10 @@ mod tests {
     #[test]
     fn defaults_to_available_cores() {
         let a = ServerArgs::parse_from(["s"]);
-        assert_eq!(a.workers(), std::thread::available_parallelism().unwrap().get());
+        assert_eq!(
+            a.workers(),
+            std::thread::available_parallelism().unwrap().get()
+        );
         assert_eq!(a.port, 8080);
     }
 

@@ -24,8 +24,12 @@ mod tests {
 
     #[test]
     fn compacts_and_keeps_order() {
-        let out = echo(br#" { "z" : 1, "a" : [ true, null, "\u00e9" ], "m": {"y":2,"b":1} } "#).unwrap();
-        assert_eq!(out, r#"{"z":1,"a":[true,null,"é"],"m":{"y":2,"b":1}}"#.as_bytes());
+        let out =
+            echo(br#" { "z" : 1, "a" : [ true, null, "\u00e9" ], "m": {"y":2,"b":1} } "#).unwrap();
+        assert_eq!(
+            out,
+            r#"{"z":1,"a":[true,null,"é"],"m":{"y":2,"b":1}}"#.as_bytes()
+        );
     }
 
     #[test]
@@ -43,7 +47,14 @@ mod tests {
 
     #[test]
     fn rejects_broken_json() {
-        for body in [&b""[..], b"{", b"{\"a\":}", b"[1] [2]", b"\xff\xfe", b"\"\xc3\x28\""] {
+        for body in [
+            &b""[..],
+            b"{",
+            b"{\"a\":}",
+            b"[1] [2]",
+            b"\xff\xfe",
+            b"\"\xc3\x28\"",
+        ] {
             assert_eq!(echo(body), Err(ApiError::BadRequest), "{body:?}");
         }
     }

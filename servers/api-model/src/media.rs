@@ -1,7 +1,10 @@
 /// Whether a `Content-Type` value names JSON: the media type before any
 /// parameter must be `application/json`, compared case-insensitively.
 pub fn is_json(content_type: &[u8]) -> bool {
-    let media = content_type.split(|&b| b == b';').next().unwrap_or_default();
+    let media = content_type
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default();
     media.trim_ascii().eq_ignore_ascii_case(b"application/json")
 }
 
@@ -18,7 +21,13 @@ mod tests {
 
     #[test]
     fn rejects_others() {
-        for ct in [&b""[..], b"text/plain", b"application/jsonx", b"application/json-seq", b"json"] {
+        for ct in [
+            &b""[..],
+            b"text/plain",
+            b"application/jsonx",
+            b"application/json-seq",
+            b"json",
+        ] {
             assert!(!is_json(ct), "{ct:?}");
         }
     }

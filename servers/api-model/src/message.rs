@@ -12,7 +12,9 @@ pub struct Message {
 
 impl Message {
     pub const fn hello() -> Self {
-        Message { message: "Hello, World!" }
+        Message {
+            message: "Hello, World!",
+        }
     }
 
     pub fn to_json(&self) -> Vec<u8> {
@@ -24,6 +26,9 @@ impl Message {
 mod tests {
     #[test]
     fn hello_json() {
-        assert_eq!(super::Message::hello().to_json(), br#"{"message":"Hello, World!"}"#);
+        assert_eq!(
+            super::Message::hello().to_json(),
+            br#"{"message":"Hello, World!"}"#
+        );
     }
 }

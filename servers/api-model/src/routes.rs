@@ -49,7 +49,10 @@ mod tests {
 
     #[test]
     fn matches_contract_paths() {
-        assert_eq!(Route::match_path("/plaintext"), Some((Route::Plaintext, "")));
+        assert_eq!(
+            Route::match_path("/plaintext"),
+            Some((Route::Plaintext, ""))
+        );
         assert_eq!(Route::match_path("/json"), Some((Route::Json, "")));
         assert_eq!(Route::match_path("/echo"), Some((Route::Echo, "")));
         assert_eq!(Route::match_path("/users/12"), Some((Route::User, "12")));
@@ -58,7 +61,15 @@ mod tests {
 
     #[test]
     fn unknown_paths() {
-        for p in ["/", "/users", "/users/", "/users/1/x", "/plaintext/", "/JSON", ""] {
+        for p in [
+            "/",
+            "/users",
+            "/users/",
+            "/users/1/x",
+            "/plaintext/",
+            "/JSON",
+            "",
+        ] {
             assert_eq!(Route::match_path(p), None, "{p:?}");
         }
     }

@@ -74,7 +74,10 @@ mod tests {
         assert_eq!(User::lookup("1000000").unwrap().id, 1_000_000);
         assert_eq!(User::lookup("0"), Err(ApiError::NotFound));
         assert_eq!(User::lookup("1000001"), Err(ApiError::NotFound));
-        assert_eq!(User::lookup("18446744073709551615"), Err(ApiError::NotFound));
+        assert_eq!(
+            User::lookup("18446744073709551615"),
+            Err(ApiError::NotFound)
+        );
     }
 
     #[test]
@@ -84,7 +87,17 @@ mod tests {
 
     #[test]
     fn not_decimal_is_bad_request() {
-        for s in ["", "abc", "+5", "-5", "1.5", "1e3", " 5", "18446744073709551616", "٣"] {
+        for s in [
+            "",
+            "abc",
+            "+5",
+            "-5",
+            "1.5",
+            "1e3",
+            " 5",
+            "18446744073709551616",
+            "٣",
+        ] {
             assert_eq!(User::lookup(s), Err(ApiError::BadRequest), "{s:?}");
         }
     }

@@ -21,7 +21,8 @@ impl IntoResponse for Error {
         let mut res = (status, [(CONTENT_TYPE, json)], self.0.body()).into_response();
         if self.0 == ApiError::RequestTimeout {
             // The rest of the body may still be on its way: the connection cannot be reused.
-            res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            res.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
         }
         res
     }

@@ -1,4 +1,6 @@
-use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
+use api_model::{
+    echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, Request};
@@ -38,7 +40,8 @@ pub async fn not_found() -> Error {
 pub async fn method_not_allowed(uri: Uri) -> Response {
     let mut res = Error(ApiError::MethodNotAllowed).into_response();
     if let Some((route, _)) = Route::match_path(uri.path()) {
-        res.headers_mut().insert(ALLOW, HeaderValue::from_static(route.allow()));
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(route.allow()));
     }
     res
 }
@@ -52,15 +55,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let headers = req.headers();
-        if !headers.get(CONTENT_TYPE).is_some_and(|ct| media::is_json(ct.as_bytes())) {
+        if !headers
+            .get(CONTENT_TYPE)
+            .is_some_and(|ct| media::is_json(ct.as_bytes()))
+        {
             return Err(ApiError::UnsupportedMediaType.into());
         }
-        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|len| !echo_rules::declared_length_allowed(len)) {
             return Err(ApiError::PayloadTooLarge.into());
         }
         let body: Body = req.into_body();
-        match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
+        match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await
+        {
             Ok(Ok(bytes)) => Ok(JsonBody(bytes)),
             Ok(Err(e)) if is_length_limit(&e) => Err(ApiError::PayloadTooLarge.into()),
             Ok(Err(_)) => Err(ApiError::BadRequest.into()),

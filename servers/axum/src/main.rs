@@ -27,7 +27,8 @@ fn app() -> Router {
 }
 
 async fn server_header(mut res: Response) -> Response {
-    res.headers_mut().insert(SERVER, HeaderValue::from_static("axum"));
+    res.headers_mut()
+        .insert(SERVER, HeaderValue::from_static("axum"));
     res
 }
 

@@ -21,7 +21,10 @@ fn main() -> std::io::Result<()> {
     for _ in 0..args.workers() {
         let listener = api_model::listener::bind(addr, true)?;
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let listener = TcpListener::from_std(listener).unwrap();
                 while let Ok((stream, _)) = listener.accept().await {
@@ -30,10 +33,15 @@ fn main() -> std::io::Result<()> {
             });
         });
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
     rt.block_on(async {
         use tokio::signal::unix::{signal, SignalKind};
-        let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+        let (mut term, mut int) = (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        );
         tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
         Ok(())
     })

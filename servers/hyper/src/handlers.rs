@@ -17,7 +17,8 @@ pub async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
     };
     if !route.allows(req.method().as_str()) {
         let mut res = error(ApiError::MethodNotAllowed);
-        res.headers_mut().insert(ALLOW, HeaderValue::from_static(route.allow()));
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(route.allow()));
         return Ok(res);
     }
     Ok(match route {
@@ -39,11 +40,15 @@ pub async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
 async fn echo_body(req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
     debug_assert_eq!(req.method(), Method::POST);
     let headers = req.headers();
-    let is_json = headers.get(CONTENT_TYPE).is_some_and(|ct| media::is_json(ct.as_bytes()));
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|ct| media::is_json(ct.as_bytes()));
     if !is_json {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| !echo::declared_length_allowed(len)) {
         return Err(ApiError::PayloadTooLarge);
     }
@@ -74,7 +79,8 @@ fn error(e: ApiError) -> Response<Full<Bytes>> {
     *res.status_mut() = StatusCode::from_u16(e.status()).expect("contract statuses are valid");
     if e == ApiError::RequestTimeout {
         // The rest of the body may still be on its way: the connection cannot be reused.
-        res.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        res.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     res
 }

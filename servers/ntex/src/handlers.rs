@@ -1,6 +1,8 @@
 //! The four endpoints and the two fallbacks, as ntex handlers.
 
-use api_model::{echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
+use api_model::{
+    echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
+};
 use ntex::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use ntex::http::Payload;
 use ntex::util::Bytes;
