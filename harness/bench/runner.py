@@ -160,76 +160,41 @@ def _failure(run: plan.Run, step: str, exc: Exception) -> dict:
     return {"server": run.server, "run_id": run.run_id, "step": step, "message": str(exc), "at": now()}
 
 
+def _drive(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, *, seconds: float, name: str, check: bool):
+    """One load-generator run for this cell: oha at a fixed rate for latency
+    cells, wrk for throughput. Returns (result, tool stats, raw file)."""
+    common = dict(
+        connections=run.cell.connections,
+        duration_s=seconds,
+        threads=len(cfg.client_cpus),
+        cpus=cfg.client_cpus,
+        out_dir=cfg.raw_dir,
+        name=name,
+    )
+    if run.cell.kind == "latency":
+        res, tool = oha.run(cfg.tools.oha, scenario, server.url, rate=run.cell.rate, **common)
+        return res, tool, f"raw/{name}.oha.json"
+    res, tool = wrk.run(cfg.tools.wrk, scenario, server.url, check=check, **common)
+    return res, tool, f"raw/{name}.wrk.json"
+
+
 def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
     """Same load, shorter. wrk warms up with its per-response check on, so a server answering anything
     but 2xx (1xx/3xx included, which wrk's own counter misses) invalidates the run."""
     seconds = max(1.0, cfg.profile.warmup_s)
-    name = f"{run.run_id}.warmup"
-    if run.cell.kind == "latency":
-        res, _ = oha.run(
-            cfg.tools.oha,
-            scenario,
-            server.url,
-            connections=run.cell.connections,
-            rate=run.cell.rate,
-            duration_s=seconds,
-            threads=len(cfg.client_cpus),
-            cpus=cfg.client_cpus,
-            out_dir=cfg.raw_dir,
-            name=name,
-        )
-        record["raw"]["warmup"] = f"raw/{name}.oha.json"
-    else:
-        res, _ = wrk.run(
-            cfg.tools.wrk,
-            scenario,
-            server.url,
-            connections=run.cell.connections,
-            threads=len(cfg.client_cpus),
-            duration_s=seconds,
-            check=True,
-            cpus=cfg.client_cpus,
-            out_dir=cfg.raw_dir,
-            name=name,
-        )
-        record["raw"]["warmup"] = f"raw/{name}.wrk.json"
+    res, _, record["raw"]["warmup"] = _drive(cfg, scenario, run, server, seconds=seconds, name=f"{run.run_id}.warmup", check=True)
     record["warmup_errors"] = {k: v for k, v in res.errors.items() if v}
     if res.error_total:
         record["invalid_reasons"].append("errors during warm-up: " + _fmt_errors(record["warmup_errors"]))
 
 
 def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
-    name = run.run_id
     cpu_before = measure.tree_cpu_seconds(server.pid)
+    res, tool, record["raw"]["measured"] = _drive(
+        cfg, scenario, run, server, seconds=cfg.profile.duration_s, name=run.run_id, check=False
+    )
     if run.cell.kind == "latency":
-        res, tool = oha.run(
-            cfg.tools.oha,
-            scenario,
-            server.url,
-            connections=run.cell.connections,
-            rate=run.cell.rate,
-            duration_s=cfg.profile.duration_s,
-            threads=len(cfg.client_cpus),
-            cpus=cfg.client_cpus,
-            out_dir=cfg.raw_dir,
-            name=name,
-        )
-        record["raw"]["measured"] = f"raw/{name}.oha.json"
         record["latency_ms"] = res.latency_ms
-    else:
-        res, tool = wrk.run(
-            cfg.tools.wrk,
-            scenario,
-            server.url,
-            connections=run.cell.connections,
-            threads=len(cfg.client_cpus),
-            duration_s=cfg.profile.duration_s,
-            check=False,
-            cpus=cfg.client_cpus,
-            out_dir=cfg.raw_dir,
-            name=name,
-        )
-        record["raw"]["measured"] = f"raw/{name}.wrk.json"
     server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
     fill(
         record,
