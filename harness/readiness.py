@@ -9,7 +9,9 @@ Inputs, all optional (a missing one shows as "not run"):
 - the test results JSON written by the plugin in tests/hostile/conftest.py:
   `$ARENA_HOSTILE_RESULTS` or `results/hostile.json`, shaped
   `{"servers": {NAME: {"suites": {"hostile"|"conformance": [{"test", "outcome",
-  "seconds", "deviation"?, "message"?}]}, "seconds": {suite: s}}}}`;
+  "seconds", "commit"?, "deviation"?, "message"?}]}, "seconds": {suite: s},
+  "commit"?, "recorded"?}}}`; the "tested at" column names the commit(s) the
+  rows were recorded at, so rows merged from runs of different commits show;
 - the soak JSON written by `harness.soak` (`results/soak-*/soak.json`, the
   newest record per server), shaped `{"servers": {NAME: {"passed", "failures",
   "config": {"duration_s"}, "wrk": {"requests"}, ...}}}`.
@@ -81,6 +83,7 @@ class Row:
     idle_timeout: str
     body_timeout: str
     body_limit: str
+    tested_at: str = "not run"
 
     @property
     def verdict(self) -> str:
@@ -116,6 +119,19 @@ def _load_json(path: Path) -> dict:
         return {}
 
 
+def tested_at(entry: dict) -> str:
+    """The commit(s) a server's rows were recorded at. Rows from before commits were recorded
+    fall back to the entry's recording time, so an undated matrix never passes for a current one."""
+    rows = [r for rows in entry.get("suites", {}).values() for r in rows]
+    if not rows:
+        return "not run"
+    commits = sorted({r.get("commit") or entry.get("commit") or "" for r in rows})
+    if commits == [""]:
+        return f"recorded {entry['recorded']}" if entry.get("recorded") else "unrecorded"
+    named = sorted(c or "unrecorded" for c in commits)
+    return named[0] if len(named) == 1 else "mixed: " + ", ".join(named)
+
+
 def collect(
     specs: list[ServerSpec] | None = None, hostile_path: Path | None = None, soak_records: dict[str, dict] | None = None
 ) -> list[Row]:
@@ -139,6 +155,7 @@ def collect(
                 idle_timeout=describe(spec, "idle_timeout_s"),
                 body_timeout=describe(spec, "body_read_timeout_s"),
                 body_limit=describe(spec, "body_limit_bytes"),
+                tested_at=tested_at(entry),
             )
         )
     return rows
@@ -155,6 +172,7 @@ COLUMNS = (
     "body timeout",
     "body limit",
     "deviations",
+    "tested at",
 )
 
 
@@ -170,6 +188,7 @@ def _cells(row: Row) -> list[str]:
         row.body_timeout,
         row.body_limit,
         str(len(row.deviations)),
+        row.tested_at,
     ]
 
 

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 
+from .. import gitinfo
 from ..manifest import ServerSpec
 from ..paths import ROOT
 from ..versions import framework_version
@@ -29,8 +30,6 @@ def cpu_model() -> str:
 
 
 def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> dict:
-    commit = _out(["git", "rev-parse", "HEAD"]) or "?"
-    dirty = bool(_out(["git", "status", "--porcelain", "--untracked-files=no"]))
     return {
         "cpu_model": cpu_model(),
         "cpus_online": os.cpu_count() or 0,
@@ -40,8 +39,8 @@ def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> dict:
         "rustc": _out(["rustc", "--version"]) or "?",
         "python": platform.python_version(),
         "tools": tool_versions,
-        "git_commit": commit,
-        "git_dirty": dirty,
+        "git_commit": gitinfo.commit() or "?",
+        "git_dirty": gitinfo.dirty(),
         "frameworks": {
             s.name: {
                 "framework": s.framework,

@@ -64,7 +64,8 @@ def test_matrix_from_results(tmp_path):
                                 {"test": "test_x", "outcome": "xfailed", "seconds": 1},
                             ],
                             "conformance": [{"test": "test_c", "outcome": "passed", "seconds": 1}],
-                        }
+                        },
+                        "recorded": "2026-11-23T22:09:00",
                     }
                 }
             }
@@ -77,5 +78,15 @@ def test_matrix_from_results(tmp_path):
     md = readiness.render_markdown(rows)
     assert "| demo | behind a proxy | 1/1 | 1/2 (1 deviation) | pass (30 s, 5 req) | 5 s |" in md
     assert "`test_x`: cannot do x" in md
+    assert "| 1 | recorded 2026-11-23T22:09:00 |" in md
     assert "<td>behind a proxy</td>" in readiness.render_html(rows)
     assert readiness.collect([s], hostile_path=tmp_path / "missing.json", soak_records={})[0].verdict == "incomplete"
+
+
+def test_tested_at_names_the_commits_rows_came_from():
+    row = lambda test, commit=None: {"test": test, "outcome": "passed", "seconds": 0} | ({"commit": commit} if commit else {})  # noqa: E731
+    assert readiness.tested_at({}) == "not run"
+    assert readiness.tested_at({"suites": {"hostile": [row("a", "abc"), row("b", "abc")]}}) == "abc"
+    mixed = {"suites": {"hostile": [row("a", "abc")], "conformance": [row("c", "def"), row("d")]}}
+    assert readiness.tested_at(mixed) == "mixed: abc, def, unrecorded"
+    assert readiness.tested_at({"suites": {"hostile": [row("a")]}}) == "unrecorded"

@@ -3,9 +3,11 @@ matrix (`harness.readiness`): `$ARENA_HOSTILE_RESULTS` or `results/hostile.json`
 
 Per server and suite (hostile, conformance), one row per test: its deviation
 key (`test_x[case]`), outcome (passed, failed, xfailed = a declared deviation,
-xpassed, skipped, error), seconds, and the deviation reason or failure
-message. A run that covers only some servers or suites keeps the others'
-earlier entries.
+xpassed, skipped, error), seconds, the deviation reason or failure message,
+and the commit it ran against (`harness.gitinfo.label()`). A run that covers
+only some tests replaces just those rows and keeps every other row, with the
+commit that row was recorded at, so the matrix can say when its rows come
+from different sources.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import gitinfo
 from harness.paths import ROOT
 
 RESULTS_ENV = "ARENA_HOSTILE_RESULTS"
@@ -76,22 +79,20 @@ class ResultRecorder:
         except (OSError, ValueError):
             data = {}
         servers = data.setdefault("servers", {})
-        fresh: dict[str, dict] = {}
+        commit = gitinfo.label()
+        recorded = time.strftime("%Y-%m-%dT%H:%M:%S")
         for row in self.rows.values():
-            entry = fresh.setdefault(row["server"], {"recorded": time.strftime("%Y-%m-%dT%H:%M:%S"), "suites": {}})
-            entry["suites"].setdefault(row["suite"], []).append({k: v for k, v in row.items() if k not in ("server", "suite")})
-        for name, entry in fresh.items():
-            for suite, rows in entry["suites"].items():
-                entry.setdefault("seconds", {})[suite] = round(sum(r["seconds"] for r in rows), 1)
-            # A partial run keeps the suites it did not run.
-            old = servers.get(name, {})
-            merged_suites = {**old.get("suites", {}), **entry["suites"]}
-            servers[name] = {
-                **old,
-                **entry,
-                "suites": merged_suites,
-                "seconds": {**old.get("seconds", {}), **entry.get("seconds", {})},
-            }
+            entry = servers.setdefault(row["server"], {})
+            entry.update(recorded=recorded, commit=commit)
+            suite = entry.setdefault("suites", {}).setdefault(row["suite"], [])
+            fresh = {k: v for k, v in row.items() if k not in ("server", "suite")} | {"commit": commit}
+            at = next((i for i, old in enumerate(suite) if old["test"] == row["test"]), None)
+            if at is None:
+                suite.append(fresh)
+            else:
+                suite[at] = fresh
+        for entry in servers.values():
+            entry["seconds"] = {name: round(sum(r["seconds"] for r in rows), 1) for name, rows in entry.get("suites", {}).items()}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2) + "\n")
 
