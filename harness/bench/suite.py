@@ -101,13 +101,16 @@ def run(
     if set(server_cpus) & set(client_cpus):
         console.print("[yellow]warning: server and load generator share CPUs; numbers are not isolated[/]")
     cfg = runner.BenchConfig(profile, chosen, specs, server_cpus, client_cpus, workers, out_dir, found)
+    # Read before the runs: the checkout may move on while a long plan runs, and the commit measured
+    # is the one that was checked out when the servers were started.
+    env = environment.collect(specs, found.versions())
     outcome = runner.execute(cfg, runs, console)
     doc = {
         "schema_version": results.SCHEMA_VERSION,
         "run_id": run_id,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": runner.now(),
-        "environment": environment.collect(specs, found.versions()),
+        "environment": env,
         "config": {
             "profile": profile.name,
             "duration_s": profile.duration_s,
