@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from .charts import Chart
-from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed
+from .model import SUMMARY_MARKS, View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed, summary
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
@@ -20,7 +20,7 @@ td.l,th.l{text-align:left} tr.invalid td{color:#999;background:#fff4f4} tr.calib
 .rank{font-weight:700} figure{margin:12px 0} figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:12px}
 pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 .legend{font-size:13px;color:#333} .hook{border-left:4px solid #6c8cd5}
-.busy{background:#fff3cd;border-left:4px solid #d4a106} .up{color:#137333} .down{color:#a50e0e}
+.busy{background:#fff3cd;border-left:4px solid #d4a106} .up{color:#137333} .down{color:#a50e0e} td.bad{color:#a50e0e}
 """
 
 
@@ -95,6 +95,29 @@ def _latency_table(by_rate: dict[int, list[dict]]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _summary_table(view: View) -> str:
+    table = summary(view)
+    if not table.rows:
+        return ""
+    head = "<tr><th class=l>server</th>" + "".join(f"<th>{escape(c)}</th>" for c in table.columns) + "</tr>"
+    body = []
+    for server, contender, cells in table.rows:
+        tds = "".join(
+            f'<td class="{"" if c.valid else "bad"}" title="{escape(", ".join(c.marks))}">{escape(c.text)}'
+            + "".join(f" {SUMMARY_MARKS[m]}" for m in c.marks)
+            + "</td>"
+            for c in cells
+        )
+        label = escape(server) + ("" if contender else ' <span class="badge cal">calibration</span>')
+        body.append(f'<tr class="{"" if contender else "calib"}"><td class=l>{label}</td>{tds}</tr>')
+    return (
+        '<h2>Summary</h2><section class=card id="summary"><p class=meta>Medians over rounds: throughput at each '
+        "scenario's headline connection count, server CPU µs per request, p99 latency at fixed rates (open loop). "
+        "✗ invalid, ⚠ client-bound (a floor for the server), † target rate not reached.</p>"
+        f"<table>{head}{''.join(body)}</table></section>"
+    )
+
+
 def _compare_table(rows: list[dict]) -> str:
     head = (
         "<tr><th class=l>scenario</th><th>conns / rate</th><th class=l>server</th><th>this</th><th>other</th><th>ratio</th></tr>"
@@ -142,6 +165,7 @@ def render(
     note = busy_machine_note(doc)
     if note:
         parts.append(f'<div class="card busy"><b>⚠ {escape(note)}</b></div>')
+    parts.append(_summary_table(view))
     parts.append("<h2>Throughput (wrk, closed loop)</h2>")
     for scenario, by_conns in view.throughput.items():
         desc = view.scenario_info.get(scenario, {}).get("description", "")

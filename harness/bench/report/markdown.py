@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed
+from .model import SUMMARY_MARKS, View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed, summary
 
 LEGEND = (
     "**Legend** — ⚠ *client-bound*: the load generator used ≥ 90 % of its CPUs, so the number is a floor "
@@ -53,6 +53,7 @@ def render(
     note = busy_machine_note(doc)
     if note:
         out += [f"> ⚠ **{note}**", ""]
+    out += _summary(view)
     out += ["## Throughput (wrk, closed loop)", ""]
     for scenario, by_conns in view.throughput.items():
         desc = view.scenario_info.get(scenario, {}).get("description", "")
@@ -159,6 +160,27 @@ def render(
     out += _table(["server", "framework", "runtime", "I/O", "contender"], rows) + [""]
     out += [f"Python {env['python']}; {env.get('os', '')}. Raw tool outputs: `raw/`; server logs: `logs/`.", ""]
     return "\n".join(out)
+
+
+def _summary(view: View) -> list[str]:
+    table = summary(view)
+    if not table.rows:
+        return []
+    rows = [
+        [f"`{server}`" + ("" if contender else " (calibration)")]
+        + [cell.text + "".join(" " + SUMMARY_MARKS[m] for m in cell.marks) for cell in cells]
+        for server, contender, cells in table.rows
+    ]
+    return [
+        "## Summary",
+        "",
+        "Medians over rounds. Throughput at each scenario's headline connection count (every count is in the "
+        "sections below); server CPU µs per request; p99 latency at fixed rates (open loop). "
+        "✗ invalid (errors), ⚠ client-bound (a floor for the server), † target rate not reached.",
+        "",
+        *_table(["server", *table.columns], rows),
+        "",
+    ]
 
 
 def _pct(stat: dict | None) -> str:

@@ -28,6 +28,69 @@ class View:
         return self.throughput[scenario][self.headline(scenario)]
 
 
+# The scenario whose server CPU per request the summary shows (its headline connection count).
+EFFICIENCY_SCENARIO = "json"
+SUMMARY_MARKS = {"invalid": "✗", "client-bound": "⚠", "rate not reached": "†"}
+
+
+@dataclass
+class SummaryCell:
+    text: str
+    marks: list[str]  # keys of SUMMARY_MARKS
+    valid: bool = True
+
+
+@dataclass
+class Summary:
+    """One row per server, one column per headline number: the table to read first."""
+
+    columns: list[str]
+    rows: list[tuple[str, bool, list[SummaryCell]]]  # server, contender, cells
+
+
+def summary(view: View) -> Summary:
+    picks: list[tuple[str, dict[str, dict], str]] = []  # column label, aggregate per server, metric
+    for scenario in view.throughput:
+        conns = view.headline(scenario)
+        picks.append((f"{scenario} @{conns} req/s", _by_server(view.throughput[scenario][conns]), "rps"))
+    eff = EFFICIENCY_SCENARIO if EFFICIENCY_SCENARIO in view.throughput else next(iter(view.throughput), None)
+    if eff is not None:
+        conns = view.headline(eff)
+        picks.append((f"µs CPU/req ({eff} @{conns})", _by_server(view.throughput[eff][conns]), "us"))
+    for scenario, by_rate in view.latency.items():
+        for rate, aggs in by_rate.items():
+            label = f"p99 ms @{rate / 1000:g}k/s" if len(view.latency) == 1 else f"{scenario} p99 ms @{rate / 1000:g}k/s"
+            picks.append((label, _by_server(aggs), "p99"))
+    first = next(iter(view.throughput), None)
+    ordered = [a["server"] for a in view.headline_rows(first) if a["server"] != BASELINE] if first else []
+    servers = ordered + [s for s in view.servers if s not in ordered and s != BASELINE]
+    servers += [BASELINE] if BASELINE in view.servers else []
+    rows = []
+    for server in servers:
+        cells = [_summary_cell(by.get(server), metric) for _, by, metric in picks]
+        contender = next((by[server]["contender"] for _, by, _ in picks if server in by), server != BASELINE)
+        rows.append((server, contender, cells))
+    return Summary([label for label, _, _ in picks], rows)
+
+
+def _by_server(aggs: list[dict]) -> dict[str, dict]:
+    return {a["server"]: a for a in aggs}
+
+
+def _summary_cell(a: dict | None, metric: str) -> SummaryCell:
+    if a is None:
+        return SummaryCell("–", [])
+    marks = [m for m, on in (("invalid", not a["valid"]), ("client-bound", a["client_bound"])) if on]
+    if metric == "rps":
+        text = fmt_int(_med(a["requests_per_s"]))
+    elif metric == "us":
+        text = fmt_ms(_med(a["server_cpu_us_per_request"]))
+    else:
+        text = fmt_ms(_med((a["latency_ms"] or {}).get("p99")))
+        marks += ["rate not reached"] if rate_missed(a) else []
+    return SummaryCell(text, marks, a["valid"])
+
+
 def order(rows: list[dict], kind: str) -> list[dict]:
     """Ranked rows first by rank, then unranked contenders, then the baseline: calibration goes last."""
 
