@@ -53,6 +53,29 @@ def _vm_hwm(pid: int) -> int:
     return 0
 
 
+def cpu_jiffies(cpus: set[int]) -> tuple[int, int]:
+    """(steal, total) jiffies summed over `cpus`, from /proc/stat; (0, 0) where it cannot be read."""
+    steal = total = 0
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return 0, 0
+    for line in lines:
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            values = [int(v) for v in fields[:8]]  # user nice system idle iowait irq softirq steal
+            total += sum(values)
+            steal += values[7] if len(values) > 7 else 0
+    return steal, total
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float | None:
+    """Share of the CPUs' time the hypervisor gave to other guests over a window: a virtual machine's
+    noise that no pinning on the guest can remove."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else None
+
+
 def client_bound(cpu_s: float, wall_s: float, n_cpus: int) -> bool:
     return wall_s > 0 and cpu_s / (wall_s * n_cpus) >= CLIENT_BOUND_SHARE
 

@@ -76,6 +76,7 @@ def empty_record(run: plan.Run, tool: str) -> dict:
         "server_cpu_us_per_request": None,
         "server_cpu_share": None,
         "loadavg_1m": None,
+        "steal_share": None,
         "client_cpu_s": None,
         "client_wall_s": None,
         "client_cpu_share": None,
@@ -190,6 +191,8 @@ def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerP
 
 def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
     cpu_before = measure.tree_cpu_seconds(server.pid)
+    pinned = cfg.server_cpus | cfg.client_cpus
+    jiffies_before = measure.cpu_jiffies(pinned)
     res, tool, record["raw"]["measured"] = _drive(
         cfg, scenario, run, server, seconds=cfg.profile.duration_s, name=run.run_id, check=False
     )
@@ -210,6 +213,7 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
     )
     # Other work on the machine shows here: a busy machine starves both sides and the numbers with them.
     record["loadavg_1m"] = os.getloadavg()[0]
+    record["steal_share"] = measure.steal_share(jiffies_before, measure.cpu_jiffies(pinned))
 
 
 def fill(

@@ -100,3 +100,24 @@ def test_all_invalid_cell_still_shows_its_numbers():
     (agg,) = stats.aggregate(runs, {"a": True})
     assert not agg["valid"] and agg["rank"] is None and agg["n_valid"] == 0
     assert agg["requests_per_s"]["median"] == 200.0
+
+
+def test_steal_share_over_a_window():
+    steal, total = measure.cpu_jiffies({0})
+    assert total > 0 and 0 <= steal <= total
+    assert measure.steal_share((10, 1000), (30, 1400)) == pytest.approx(0.05)
+    assert measure.steal_share((10, 1000), (10, 1000)) is None
+
+
+def test_busy_machine_note_from_load_or_steal():
+    from harness.bench.report.model import busy_machine_note
+
+    def doc(load: float, steal: float | None) -> dict:
+        runs = [{"loadavg_1m": load, "steal_share": steal} for _ in range(3)]
+        return {"runs": runs, "config": {"server_cpus": [0], "client_cpus": [1]}, "environment": {"cpus_online": 2}}
+
+    assert busy_machine_note(doc(2.1, 0.01)) is None
+    assert busy_machine_note(doc(2.1, None)) is None
+    assert "load average was 6.0" in busy_machine_note(doc(6.0, 0.0))
+    note = busy_machine_note(doc(2.0, 0.12))
+    assert "12 % of the pinned CPUs' time" in note and "load average" not in note

@@ -127,22 +127,35 @@ def build(doc: dict) -> View:
     )
 
 
+# Median share of the pinned CPUs' time taken by the hypervisor for other guests above which a
+# run's numbers are called noisy.
+STEAL_NOTE_SHARE = 0.05
+
+
 def busy_machine_note(doc: dict) -> str | None:
     """A warning when other work competed for the CPUs: the bench itself keeps about one runnable
-    thread per pinned CPU busy, so a load average well above that means someone else was running."""
+    thread per pinned CPU busy, so a load average well above that means someone else was running;
+    on a virtual machine, steal time is the host's other guests taking the CPUs away."""
+    notes = []
     loads = sorted(r["loadavg_1m"] for r in doc["runs"] if r.get("loadavg_1m") is not None)
-    if not loads:
-        return None
     cfg = doc["config"]
     expected = len(cfg["server_cpus"]) + len(cfg["client_cpus"])
-    median = loads[len(loads) // 2]
-    if median <= 1.5 * expected:
+    if loads and loads[len(loads) // 2] > 1.5 * expected:
+        median = loads[len(loads) // 2]
+        notes.append(
+            f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
+            f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other "
+            f"work competed for the pinned CPUs."
+        )
+    steals = sorted(r["steal_share"] for r in doc["runs"] if r.get("steal_share") is not None)
+    if steals and steals[len(steals) // 2] > STEAL_NOTE_SHARE:
+        notes.append(
+            f"The hypervisor took {100 * steals[len(steals) // 2]:.0f} % of the pinned CPUs' time for other guests "
+            f"(steal, median over runs; max {100 * steals[-1]:.0f} %)."
+        )
+    if not notes:
         return None
-    return (
-        f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
-        f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other work "
-        f"competed for the pinned CPUs, so treat these numbers as indicative only and re-run on a quiet machine."
-    )
+    return " ".join(notes) + " Treat these numbers as indicative only and re-run on a quiet machine."
 
 
 def rate_missed(a: dict) -> bool:
