@@ -192,10 +192,12 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
-def render_markdown(rows: list[Row] | None = None) -> str:
+def render_markdown(rows: list[Row] | None = None, *, heading: bool = False) -> str:
+    """The matrix; `heading` adds its own title (the bench report titles its sections itself)."""
     rows = collect() if rows is None else rows
     esc = lambda s: s.replace("|", "\\|")  # noqa: E731
-    out = ["## Production readiness", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out = ["## Production readiness", ""] if heading else []
+    out += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     out += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in rows]
     failing = [(r.server, s) for r in rows for s in (r.conformance, r.hardening) if s and s.failed]
     if failing:
@@ -209,7 +211,7 @@ def render_markdown(rows: list[Row] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_html(rows: list[Row] | None = None) -> str:
+def render_html(rows: list[Row] | None = None, *, heading: bool = False) -> str:
     rows = collect() if rows is None else rows
     e = html.escape
     head = "".join(f"<th>{e(c)}</th>" for c in COLUMNS)
@@ -220,8 +222,9 @@ def render_html(rows: list[Row] | None = None) -> str:
         f"<li><b>{e(r.server)}</b> <code>{e(t)}</code>: {e(reason)}</li>" for r in rows for t, reason in r.deviations.items()
     )
     return (
-        f'<section id="readiness"><h2>Production readiness</h2>'
-        f'<table class="readiness"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        '<section id="readiness">'
+        + ("<h2>Production readiness</h2>" if heading else "")
+        + f'<table class="readiness"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         + (f"<h3>Declared deviations</h3><ul>{devs}</ul>" if devs else "")
         + "</section>\n"
     )
@@ -240,5 +243,5 @@ def add_parser(sub) -> None:
 def cmd_readiness(args) -> int:
     specs = registry.select(registry.discover(), args.names, contenders_only=not args.names)
     rows = collect(specs, hostile_path=args.hostile)
-    print(render_html(rows) if args.html else render_markdown(rows), end="")
+    print(render_html(rows, heading=True) if args.html else render_markdown(rows, heading=True), end="")
     return 0

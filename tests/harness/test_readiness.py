@@ -90,3 +90,10 @@ def test_tested_at_names_the_commits_rows_came_from():
     mixed = {"suites": {"hostile": [row("a", "abc")], "conformance": [row("c", "def"), row("d")]}}
     assert readiness.tested_at(mixed) == "mixed: abc, def, unrecorded"
     assert readiness.tested_at({"suites": {"hostile": [row("a")]}}) == "unrecorded"
+
+
+def test_heading_only_when_standalone(tmp_path):
+    rows = readiness.collect([spec(tmp_path)], hostile_path=tmp_path / "missing.json", soak_records={})
+    assert not readiness.render_markdown(rows).startswith("## ")
+    assert readiness.render_markdown(rows, heading=True).startswith("## Production readiness")
+    assert "<h2>" not in readiness.render_html(rows) and "<h2>" in readiness.render_html(rows, heading=True)
