@@ -7,6 +7,9 @@ from collections import defaultdict
 
 BASELINE = "baseline"
 LATENCY_KEYS = ("p50", "p90", "p99", "p99.9", "max")
+# A run whose pinned CPUs lost at least this share of their time to the hypervisor's other guests
+# (steal) measured the host as much as the server: flagged, counted per cell.
+STOLEN_SHARE = 0.10
 
 
 def summarize(values: list[float | None]) -> dict | None:
@@ -52,6 +55,8 @@ def aggregate(runs: list[dict], contenders: dict[str, bool]) -> list[dict]:
                 "latency_ms": latency,
                 "client_bound_runs": sum(1 for r in group if r["client_bound"]),
                 "client_bound": any(r["client_bound"] for r in basis),
+                "steal_share": summarize([r.get("steal_share") for r in group]),
+                "stolen_runs": sum(1 for r in group if (r.get("steal_share") or 0) >= STOLEN_SHARE),
                 "invalid_reasons": sorted({reason for r in group for reason in r["invalid_reasons"]}),
                 "pct_of_baseline": None,
                 "rank": None,

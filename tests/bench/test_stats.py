@@ -121,3 +121,14 @@ def test_busy_machine_note_from_load_or_steal():
     assert "load average was 6.0" in busy_machine_note(doc(6.0, 0.0))
     note = busy_machine_note(doc(2.0, 0.12))
     assert "12 % of the pinned CPUs' time" in note and "load average" not in note
+
+
+def test_stolen_runs_are_counted_and_flagged():
+    from harness.bench.report import markdown
+
+    runs = [record("a", 100.0, round_=i) for i in (1, 2, 3)]
+    runs[0]["steal_share"], runs[1]["steal_share"] = 0.4, 0.02
+    (agg,) = stats.aggregate(runs, {"a": True})
+    assert agg["stolen_runs"] == 1 and agg["steal_share"] == {"median": pytest.approx(0.21), "min": 0.02, "max": 0.4}
+    assert agg["valid"] and agg["rank"] == 1
+    assert "⚠ CPU stolen (1/3)" in markdown._mark(agg)

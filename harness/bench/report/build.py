@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import results
+from .. import results, stats
 from . import charts, html, markdown, model, screenshot
 
 
@@ -43,12 +43,20 @@ def extra_sections() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return md, htm
 
 
-def build(run_dir: Path, *, compare_dir: Path | None = None, take_screenshot: bool = True) -> ReportFiles:
+def load(run_dir: Path) -> dict:
+    """A saved run with its aggregates recomputed from its runs, so a rebuilt report applies the
+    current statistics and flags rather than those of the harness that ran it."""
     doc = results.load(run_dir)
+    contenders = {s["name"]: s["contender"] for s in doc["servers"]}
+    return {**doc, "aggregates": stats.aggregate(doc["runs"], contenders)}
+
+
+def build(run_dir: Path, *, compare_dir: Path | None = None, take_screenshot: bool = True) -> ReportFiles:
+    doc = load(run_dir)
     view = model.build(doc)
     compare_rows = compare_id = None
     if compare_dir is not None:
-        other = results.load(compare_dir)
+        other = load(compare_dir)
         compare_rows, compare_id = model.compare(doc, other), other["run_id"]
     drawn = charts.draw_all(view, run_dir / "charts")
     md_extra, html_extra = extra_sections()

@@ -34,6 +34,11 @@ def _badges(a: dict) -> str:
         out += '<span class="badge cal">calibration</span>'
     if rate_missed(a):
         out += '<span class="badge cb" title="achieved under 95 % of the target rate">rate not reached</span>'
+    if a.get("stolen_runs"):
+        out += (
+            '<span class="badge cb" title="the hypervisor took ≥ 10 % of the pinned CPUs\' time in that many rounds">'
+            f"CPU stolen {a['stolen_runs']}/{a['n_runs']}</span>"
+        )
     return out
 
 
@@ -113,7 +118,8 @@ def _summary_table(view: View) -> str:
     return (
         '<h2>Summary</h2><section class=card id="summary"><p class=meta>Medians over rounds: throughput at each '
         "scenario's headline connection count, server CPU µs per request, p99 latency at fixed rates (open loop). "
-        "✗ invalid, ⚠ client-bound (a floor for the server), † target rate not reached.</p>"
+        "✗ invalid, ⚠ client-bound (a floor for the server), † target rate not reached, ‡ CPU stolen by the "
+        "hypervisor (≥ 10 % steal) in at least one round.</p>"
         f"<table>{head}{''.join(body)}</table></section>"
     )
 
@@ -160,7 +166,8 @@ def render(
         'its CPUs: the number is a floor for the server, not its ceiling (hatched bars). <span class="badge inv">invalid'
         '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
         "<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; "
-        "“% of baseline” is relative to it.</div>",
+        '“% of baseline” is relative to it. <span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
+        "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number.</div>",
     ]
     note = busy_machine_note(doc)
     if note:

@@ -9,7 +9,9 @@ LEGEND = (
     "for the server, not its ceiling. ✗ *invalid*: a run saw errors (connect/read/write/timeout/non-2xx) "
     "or the server crashed; shown, never ranked. `baseline` is the calibration responder (not a contender). "
     "*server CPU busy*: the server's CPU time over the window, as a share of its pinned CPUs; well under 100 % "
-    "with no client-bound flag means something other than the server's CPU limited the run."
+    "with no client-bound flag means something other than the server's CPU limited the run. "
+    "⚠ *CPU stolen*: in that many rounds the hypervisor gave ≥ 10 % of the pinned CPUs' time to other guests "
+    "(steal), so the machine, not only the server, set the number."
 )
 
 
@@ -21,6 +23,8 @@ def _mark(a: dict) -> str:
         marks.append(f"⚠ client-bound ({a['client_bound_runs']}/{a['n_runs']})")
     if rate_missed(a):
         marks.append("⚠ rate not reached")
+    if a.get("stolen_runs"):
+        marks.append(f"⚠ CPU stolen ({a['stolen_runs']}/{a['n_runs']})")
     return " ".join(marks)
 
 
@@ -176,7 +180,8 @@ def _summary(view: View) -> list[str]:
         "",
         "Medians over rounds. Throughput at each scenario's headline connection count (every count is in the "
         "sections below); server CPU µs per request; p99 latency at fixed rates (open loop). "
-        "✗ invalid (errors), ⚠ client-bound (a floor for the server), † target rate not reached.",
+        "✗ invalid (errors), ⚠ client-bound (a floor for the server), † target rate not reached, "
+        "‡ CPU stolen by the hypervisor in at least one round.",
         "",
         *_table(["server", *table.columns], rows),
         "",

@@ -30,7 +30,7 @@ class View:
 
 # The scenario whose server CPU per request the summary shows (its headline connection count).
 EFFICIENCY_SCENARIO = "json"
-SUMMARY_MARKS = {"invalid": "✗", "client-bound": "⚠", "rate not reached": "†"}
+SUMMARY_MARKS = {"invalid": "✗", "client-bound": "⚠", "rate not reached": "†", "CPU stolen": "‡"}
 
 
 @dataclass
@@ -88,6 +88,7 @@ def _summary_cell(a: dict | None, metric: str) -> SummaryCell:
     else:
         text = fmt_ms(_med((a["latency_ms"] or {}).get("p99")))
         marks += ["rate not reached"] if rate_missed(a) else []
+    marks += ["CPU stolen"] if a.get("stolen_runs") else []
     return SummaryCell(text, marks, a["valid"])
 
 
