@@ -20,6 +20,8 @@ import nox
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CONSTRAINTS = ROOT / "constraints.txt"
+# The Python servers' shared rules, a package of its own (python/arena-api).
+ARENA_API = ROOT / "python" / "arena-api"
 # Same rule as harness/paths.py: ARENA_TARGET_DIR may keep cargo's state outside the clone.
 TARGET_DIR = Path(os.environ.get("ARENA_TARGET_DIR", ROOT / "target"))
 
@@ -30,12 +32,15 @@ nox.options.error_on_missing_interpreters = True
 
 def install(session: nox.Session, *groups: str) -> None:
     deps = [dep for group in groups for dep in nox.project.dependency_groups(PYPROJECT, group)]
+    if "servers" in groups:
+        deps.append(str(ARENA_API))
     session.install("-c", str(CONSTRAINTS), *deps)
 
 
 def install_servers(session: nox.Session) -> None:
-    """What running every server needs in this venv: granian, uvicorn, and the
-    pyo3-hyper wheel that `harness build` wrote (built once, installed per venv)."""
+    """What running every server needs in this venv: granian, uvicorn, the shared
+    `arena_api` rules, and the pyo3-hyper wheel that `harness build` wrote (built
+    once, installed per venv)."""
     install(session, "servers")
     wheels = sorted(TARGET_DIR.glob("wheels/*/*.whl"))
     if not wheels:

@@ -1,15 +1,13 @@
-"""API v1 on granian's RSGI interface; the rules come from servers/pyapi."""
+"""API v1 on granian's RSGI interface; the rules come from arena_api (python/arena-api)."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
+import arena_api as api
+
 HERE = Path(__file__).resolve().parent
-# Worker processes import this module too: they need the shared rules on the path.
-sys.path.insert(0, str(HERE.parent / "pyapi"))
-import arena_api as api  # noqa: E402
 
 SERVER = [("server", "granian")]
 

@@ -4,15 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
+import arena_api as api
 import pyo3_hyper
 from pyo3_hyper import HTTPError, Request, Response
-
-# The arena's one copy of the contract's rules for Python servers.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pyapi"))
-import arena_api as api  # noqa: E402
 
 
 def build(native: bool) -> pyo3_hyper.App:

@@ -1,14 +1,10 @@
-"""API v1 on uvicorn (ASGI) with uvloop and httptools; the rules come from servers/pyapi."""
+"""API v1 on uvicorn (ASGI) with uvloop and httptools; the rules come from arena_api (python/arena-api)."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "pyapi"))
-import arena_api as api  # noqa: E402
+import arena_api as api
 
 SERVER = (b"server", b"uvicorn")
 

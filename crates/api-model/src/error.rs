@@ -91,6 +91,28 @@ mod tests {
         assert_eq!(ApiError::NotFound.body(), br#"{"error":"not_found"}"#);
     }
 
+    /// `contract.toml`'s `[errors]` is the table the Python servers and the
+    /// docs use: the enum must say the same.
+    #[test]
+    fn codes_match_the_contract_file() {
+        let text = include_str!("../contract.toml");
+        let table = text.split("[errors]").nth(1).expect("contract.toml has [errors]");
+        let mut listed = 0;
+        for line in table.lines().map(str::trim) {
+            if line.starts_with('[') {
+                break;
+            }
+            let Some((status, code)) = line.split_once('=') else {
+                continue;
+            };
+            let status: u16 = status.trim().parse().expect("a status");
+            let e = ApiError::from_status(status).expect("a status the enum knows");
+            assert_eq!(code.trim().trim_matches('"'), e.code(), "{status}");
+            listed += 1;
+        }
+        assert_eq!(listed, ApiError::ALL.len());
+    }
+
     #[test]
     fn status_round_trips() {
         for e in ApiError::ALL {

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod echo;
 pub mod error;
+pub mod head;
 pub mod limits;
 pub mod listener;
 pub mod media;
@@ -17,6 +18,7 @@ pub mod user;
 
 pub use error::ApiError;
 pub use limits::{BODY_LIMIT, BODY_READ_TIMEOUT};
+pub use head::HeadRefusal;
 pub use message::{Message, PLAINTEXT_BODY};
 pub use routes::Route;
 pub use user::User;

@@ -1,4 +1,18 @@
-use crate::{ApiError, BODY_LIMIT};
+use crate::{media, ApiError, BODY_LIMIT};
+
+/// The checks of `POST /echo` that need only the head, in the contract's
+/// order: the media type (415), then a declared length over the limit (413).
+/// `content_length` is the parsed `Content-Length`, if the request has one;
+/// the HTTP layer has already refused a malformed one.
+pub fn check_head(content_type: Option<&[u8]>, content_length: Option<u64>) -> Result<(), ApiError> {
+    if !content_type.is_some_and(media::is_json) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    if content_length.is_some_and(|len| !declared_length_allowed(len)) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(())
+}
 
 /// Re-serializes a JSON document compactly, keeping object key order and the
 /// exact text of numbers (serde_json's `preserve_order` and
@@ -57,6 +71,17 @@ mod tests {
         ] {
             assert_eq!(echo(body), Err(ApiError::BadRequest), "{body:?}");
         }
+    }
+
+    #[test]
+    fn head_checks_in_contract_order() {
+        let json = Some(&b"application/json"[..]);
+        assert_eq!(check_head(json, Some(3)), Ok(()));
+        assert_eq!(check_head(json, None), Ok(()));
+        assert_eq!(check_head(None, Some(3)), Err(ApiError::UnsupportedMediaType));
+        let too_long = Some(BODY_LIMIT as u64 + 1);
+        assert_eq!(check_head(Some(b"text/plain"), too_long), Err(ApiError::UnsupportedMediaType));
+        assert_eq!(check_head(json, too_long), Err(ApiError::PayloadTooLarge));
     }
 
     #[test]

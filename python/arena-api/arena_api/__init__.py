@@ -10,24 +10,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tomllib
+from importlib import resources
 from typing import NamedTuple
+
+# The contract's numbers and error codes have one home, crates/api-model/contract.toml,
+# which this package carries as data (python/arena-api/pyproject.toml).
+_CONTRACT = tomllib.loads(resources.files(__name__).joinpath("contract.toml").read_text())
 
 PLAINTEXT = b"Hello, World!"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
-BODY_LIMIT = 1024 * 1024
+LIMITS: dict[str, int] = _CONTRACT["limits"]
+BODY_LIMIT: int = LIMITS["body_limit_bytes"]
 # Neither granian nor uvicorn bounds the time a request body takes once its
 # head is in; the apps wrap their body read in this deadline (408, then close).
-BODY_READ_TIMEOUT_S = 10.0
-USER_ID_MIN, USER_ID_MAX = 1, 1_000_000
-ERROR_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    500: "internal_error",
-}
+BODY_READ_TIMEOUT_S = float(LIMITS["body_read_timeout_s"])
+USER_ID_MIN: int = _CONTRACT["users"]["id_min"]
+USER_ID_MAX: int = _CONTRACT["users"]["id_max"]
+ERROR_CODES: dict[int, str] = {int(status): code for status, code in _CONTRACT["errors"].items()}
 # Path -> the one method it allows (for 405 and Allow); /users/{id} is a prefix.
 ROUTES = {"/plaintext": "GET", "/json": "GET", "/echo": "POST"}
 USERS_PREFIX = "/users/"
@@ -133,7 +134,7 @@ def dispatch(method: str, path: str, content_type: str | None, content_length: s
 
 def body_timed_out() -> Reply:
     """The body did not arrive in time; its rest may still come: close."""
-    return Reply(408, JSON_CONTENT_TYPE, to_json({"error": "request_timeout"}), (("connection", "close"),))
+    return error(408, (("connection", "close"),))
 
 
 def too_large() -> Reply:

@@ -1,0 +1,177 @@
+//! Checks on a parsed request head that every adapter runs before routing,
+//! for the frameworks that do not make them themselves: the head-size bounds
+//! and the `Host` rule of RFC 9112 §3.2.
+
+use crate::limits::{MAX_HEAD_BYTES, MAX_URI_BYTES};
+use crate::ApiError;
+
+/// Why a head is refused before routing. The status goes on the wire with
+/// the framework's own (empty) body and a closed connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadRefusal {
+    /// 414: the request target is longer than [`MAX_URI_BYTES`].
+    UriTooLong,
+    /// 431: request line and header lines exceed [`MAX_HEAD_BYTES`].
+    HeadTooLarge,
+}
+
+impl HeadRefusal {
+    pub const fn status(self) -> u16 {
+        match self {
+            HeadRefusal::UriTooLong => 414,
+            HeadRefusal::HeadTooLarge => 431,
+        }
+    }
+}
+
+/// The size refusal a parsed head earns, if any. Sizes are those of the head
+/// as it was on the wire: `METHOD target HTTP/1.1\r\n`, then `name: value\r\n`
+/// per field (`fields` yields name and value lengths).
+pub fn size_refusal(
+    method: &str,
+    target_len: usize,
+    fields: impl IntoIterator<Item = (usize, usize)>,
+) -> Option<HeadRefusal> {
+    if target_len > MAX_URI_BYTES {
+        return Some(HeadRefusal::UriTooLong);
+    }
+    let line = method.len() + 1 + target_len + " HTTP/1.1\r\n".len();
+    let fields: usize = fields.into_iter().map(|(n, v)| n + ": \r\n".len() + v).sum();
+    (line + fields > MAX_HEAD_BYTES).then_some(HeadRefusal::HeadTooLarge)
+}
+
+/// RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a
+/// `Host` field, to any request with more than one `Host` field line, and to
+/// a `Host` whose value is not `uri-host [ ":" port ]` (RFC 3986). `hosts`
+/// yields the value of every `Host` field line of the request.
+pub fn check_host<'a>(
+    http11: bool,
+    hosts: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<(), ApiError> {
+    let mut hosts = hosts.into_iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if http11 => Err(ApiError::BadRequest),
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(ApiError::BadRequest),
+        (Some(value), None) if is_valid_host(value) => Ok(()),
+        (Some(_), None) => Err(ApiError::BadRequest),
+    }
+}
+
+/// `Host = uri-host [ ":" port ]`, where `uri-host` is an IP-literal in
+/// brackets, or a reg-name / IPv4 address (unreserved, pct-encoded and
+/// sub-delims characters; possibly empty, RFC 9110 §7.2). Surrounding
+/// whitespace is not part of the value (RFC 9110 §5.5).
+pub fn is_valid_host(value: &[u8]) -> bool {
+    let value = value.trim_ascii();
+    let (host, port) = if value.first() == Some(&b'[') {
+        let Some(end) = value.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &value[1..end];
+        let literal_ok = !literal.is_empty()
+            && literal
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b":.".contains(&b) || is_ipvfuture_char(b));
+        if !literal_ok {
+            return false;
+        }
+        match &value[end + 1..] {
+            [] => return true,
+            [b':', port @ ..] => (&[][..], Some(port)),
+            _ => return false,
+        }
+    } else {
+        match value.iter().rposition(|&b| b == b':') {
+            Some(colon) => (&value[..colon], Some(&value[colon + 1..])),
+            None => (value, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| p.iter().all(u8::is_ascii_digit));
+    port_ok && is_reg_name(host)
+}
+
+fn is_ipvfuture_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)
+}
+
+fn is_reg_name(host: &[u8]) -> bool {
+    let mut i = 0;
+    while i < host.len() {
+        let b = host[i];
+        if b == b'%' {
+            let hex = host.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size_refusal("GET", 10, [(4, 9)]), None);
+        assert_eq!(
+            size_refusal("GET", MAX_URI_BYTES + 1, []),
+            Some(HeadRefusal::UriTooLong)
+        );
+        assert_eq!(size_refusal("GET", MAX_URI_BYTES, []), None);
+        let big = [(1, MAX_HEAD_BYTES)];
+        assert_eq!(
+            size_refusal("GET", 1, big),
+            Some(HeadRefusal::HeadTooLarge)
+        );
+        assert_eq!(HeadRefusal::HeadTooLarge.status(), 431);
+    }
+
+    #[test]
+    fn host_count() {
+        assert_eq!(check_host(true, []), Err(ApiError::BadRequest));
+        assert_eq!(check_host(false, []), Ok(()));
+        let two: [&[u8]; 2] = [b"a", b"a"];
+        assert_eq!(check_host(true, two), Err(ApiError::BadRequest));
+        assert_eq!(check_host(false, two), Err(ApiError::BadRequest));
+        assert_eq!(check_host(true, [&b"localhost:8080"[..]]), Ok(()));
+    }
+
+    #[test]
+    fn host_values() {
+        for ok in [
+            &b""[..],
+            b"localhost",
+            b"127.0.0.1:80",
+            b"[::1]:8080",
+            b"[::1]",
+            b"example.com:",
+            b"ex%41mple.com",
+            b" localhost ",
+        ] {
+            assert!(is_valid_host(ok), "{ok:?}");
+        }
+        for bad in [
+            &b"a b"[..],
+            b"a/b",
+            b"a@b",
+            b"host:80x",
+            b"[::1",
+            b"[::1]x",
+            b"a:1:2x",
+            b"%zz",
+            b"h\x00",
+            b"a, b",
+        ] {
+            assert!(!is_valid_host(bad), "{bad:?}");
+        }
+    }
+}
