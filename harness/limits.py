@@ -1,27 +1,46 @@
-"""The `[limits]` keys of a manifest: what each means, the value assumed when a
-server documents none, and the most the hostile suite will wait or send.
+"""The contract's limits as the harness sees them: each key's meaning, the contract's value (read
+from crates/api-model/contract.toml, the one home of these numbers), and the most the hostile
+suite will wait or send.
 
-Tests derive their waits and sizes from `effective(spec, key)`: the documented
-value, or the default, clipped to the cap. A server whose documented limit is
-above the cap fails the case that probes it and declares a deviation: a
-header timeout of minutes, or a header block of megabytes, is not a defence.
-The size caps are the hostile brief's: a URI over 8 KiB and a head over
-16 KiB must be refused.
+A server's manifest states a limit only where its framework differs from the contract, with the
+reason (`[limits] KEY = { value = N | "none", reason = "..." }`, checked in harness/manifest.py).
+Tests derive their waits and sizes from `effective(spec, key)`: the server's value, or the
+contract's, clipped to the cap. A server whose limit is above the cap fails the case that probes
+it and declares a deviation: a header timeout of minutes, or a header block of megabytes, is not a
+defence. The size caps are the hostile brief's: a URI over 8 KiB and a head over 16 KiB must be
+refused.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING
+
+from .paths import CONTRACT_FILE
+
+if TYPE_CHECKING:
+    from .manifest import ServerSpec
 
 
 @dataclass(frozen=True)
 class Limit:
     key: str
     meaning: str
-    default: float
     cap: float
     unit: str
+
+    @property
+    def default(self) -> float:
+        """The contract's value."""
+        return contract_limits()[self.key]
+
+
+@cache
+def contract_limits() -> dict[str, int]:
+    with CONTRACT_FILE.open("rb") as f:
+        return dict(tomllib.load(f)["limits"])
 
 
 LIMITS: dict[str, Limit] = {
@@ -31,37 +50,44 @@ LIMITS: dict[str, Limit] = {
             "header_read_timeout_s",
             "a request head (first or next) must be complete within this time, counted from "
             "connection open or the first byte; also bounds a connection that never sends anything",
-            10,
             20,
             "s",
         ),
-        Limit("idle_timeout_s", "a keep-alive connection with no request in flight is closed after this time", 10, 20, "s"),
-        Limit("body_read_timeout_s", "a request body must arrive whole within this time after its head", 10, 20, "s"),
-        Limit("max_headers", "more header fields than this are rejected (431 or 400)", 100, 256, "fields"),
-        Limit("max_header_bytes", "a request head (request line + headers) larger than this is rejected", 16384, 16384, "bytes"),
-        Limit("max_uri_bytes", "a request target longer than this is rejected (414, 431 or 400)", 8192, 8192, "bytes"),
-        Limit("body_limit_bytes", "request bodies over this are answered 413", 1048576, 1048576, "bytes"),
+        Limit("idle_timeout_s", "a keep-alive connection with no request in flight is closed after this time", 20, "s"),
+        Limit("body_read_timeout_s", "a request body must arrive whole within this time after its head", 20, "s"),
+        Limit("max_headers", "more header fields than this are rejected (431 or 400)", 256, "fields"),
+        Limit("max_header_bytes", "a request head (request line + headers) larger than this is rejected", 16384, "bytes"),
+        Limit("max_uri_bytes", "a request target longer than this is rejected (414, 431 or 400)", 8192, "bytes"),
+        Limit("body_limit_bytes", "request bodies over this are answered 413", 1048576, "bytes"),
     )
 }
 
 
-def documented(spec: Any, key: str) -> float | None:
-    value = spec.limits.get(key)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+@dataclass(frozen=True)
+class LimitOverride:
+    """A server's own value for one limit, where its framework differs from the contract.
+    `value` None: the server has no such bound at all."""
+
+    value: float | None
+    reason: str
 
 
-def effective(spec: Any, key: str) -> float:
-    """The documented value (or the default), never above the suite's cap."""
+def effective(spec: ServerSpec, key: str) -> float:
+    """The server's value (the contract's where it states none, or where it has no bound at all),
+    never above the suite's cap."""
     lim = LIMITS[key]
-    value = documented(spec, key)
-    return min(lim.default if value is None else value, lim.cap)
+    override = spec.limits.get(key)
+    value = override.value if override is not None and override.value is not None else lim.default
+    return min(value, lim.cap)
 
 
-def describe(spec: Any, key: str) -> str:
-    """For reports: the documented value with its unit, or `undocumented`."""
-    value = documented(spec, key)
-    if value is None:
-        return "undocumented"
+def describe(spec: ServerSpec, key: str) -> str:
+    """For reports: the server's real value with its unit, or `none` when it has no such bound."""
+    override = spec.limits.get(key)
+    if override is not None and override.value is None:
+        return "none"
+    value = override.value if override is not None else LIMITS[key].default
+    assert value is not None
     unit = LIMITS[key].unit
     if unit == "bytes" and value >= 1024:
         return f"{value / 1048576:g} MiB" if value >= 1048576 else f"{value / 1024:g} KiB"

@@ -21,8 +21,12 @@ Format (every key required unless marked optional):
                  no_default_features    # optional bool
     [run]        command = ["{bin}", "--port", "{port}", ...]; env = {...} (optional)
                  placeholders: {bin} {python} {dir} {host} {port} {workers}
-    [limits]     optional, documented timeouts and limits (shown in the report); the hostile
-                 suite derives its waits and sizes from them (defaults and caps: harness/limits.py):
+    [limits]     optional: only where the server's framework differs from the contract's limits
+                 (crates/api-model/contract.toml), each with its reason:
+                     KEY = { value = N, reason = "..." }      a bound other than the contract's
+                     KEY = { value = "none", reason = "..." } no such bound at all
+                 A key that restates the contract's value is an error: the contract is its home.
+                 The hostile suite derives its waits and sizes from the result (harness/limits.py):
                  header_read_timeout_s  time to send a whole request head; also a silent new connection
                  idle_timeout_s         a keep-alive connection with no request is closed after this
                  body_read_timeout_s    time to send a whole request body after its head
@@ -45,6 +49,7 @@ from typing import Any
 import tomlkit
 
 from .errors import ManifestError
+from .limits import LIMITS, LimitOverride
 from .paths import TARGET_DIR
 
 BUILD_KINDS = ("cargo", "maturin", "none")
@@ -79,7 +84,8 @@ class ServerSpec:
     build: BuildSpec
     command: tuple[str, ...]
     env: dict[str, str]
-    limits: dict[str, Any]
+    # Only the limits where the server differs from the contract (harness/limits.py).
+    limits: dict[str, LimitOverride]
     deviations: dict[str, str]
     # Deviations whose failure does not show on every run: expected, not strictly.
     intermittent: set[str]
@@ -89,7 +95,6 @@ class ServerSpec:
     # threads_per_worker, which the worker-count test reads.
     runtime_info: dict[str, Any] = field(default_factory=dict)
     variant_of: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def argv(self, *, host: str, port: int, workers: int, python: str) -> list[str]:
         values = {
@@ -173,18 +178,32 @@ def _spec(path: Path, doc: dict, variant_of: str | None) -> ServerSpec:
         build=build,
         command=command,
         env={k: str(v) for k, v in get.table("run.env").items()},
-        limits=dict(get.table("limits")),
+        limits={k: _limit(path, k, v) for k, v in get.table("limits").items()},
         deviations={k: _reason(path, k, v) for k, v in get.table("deviations").items()},
         intermittent={k for k, v in get.table("deviations").items() if isinstance(v, dict) and v.get("intermittent") is True},
         directory=path.parent,
         manifest=path,
         runtime_info=dict(get.table("runtime")),
         variant_of=variant_of,
-        extra={k: v for k, v in doc.items() if k not in _KNOWN_TOP},
     )
 
 
-_KNOWN_TOP = {"name", "description", "contender", "framework", "runtime", "build", "run", "limits", "deviations"}
+def _limit(path: Path, key: str, value: Any) -> LimitOverride:
+    where = f"limits.{key}"
+    if key not in LIMITS:
+        raise ManifestError(path, where, f"unknown limit; known: {', '.join(LIMITS)}")
+    if not isinstance(value, dict) or set(value) != {"value", "reason"}:
+        raise ManifestError(path, where, 'must be { value = N | "none", reason = "..." }')
+    reason, number = value["reason"], value["value"]
+    if not isinstance(reason, str) or not reason.strip():
+        raise ManifestError(path, f"{where}.reason", "must be a non-empty string")
+    if number == "none":
+        return LimitOverride(None, reason)
+    if not isinstance(number, (int, float)) or isinstance(number, bool) or number <= 0:
+        raise ManifestError(path, f"{where}.value", 'must be a positive number or "none"')
+    if number == LIMITS[key].default:
+        raise ManifestError(path, f"{where}.value", f"restates the contract's value {number:g}; remove the key")
+    return LimitOverride(float(number), reason)
 
 
 def _reason(path: Path, test: str, value: Any) -> str:

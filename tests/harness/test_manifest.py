@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import registry
+from harness import limits, registry
 from harness.errors import ManifestError
 from harness.manifest import load_manifest
-from harness.paths import ROOT, TARGET_DIR
+from harness.paths import CONTRACT_FILE, ROOT, TARGET_DIR
 
 VALID = """
 name = "demo"
@@ -77,6 +77,38 @@ def test_missing_field_names_file_and_field(tmp_path, drop, field):
 def test_bad_values_name_the_field(tmp_path, old, new, field):
     with pytest.raises(ManifestError, match=f"field '{field}'"):
         load_manifest(write(tmp_path, VALID.replace(old, new, 1)))
+
+
+@pytest.mark.parametrize(
+    "limits,field",
+    [
+        ("max_headers = 64", "limits.max_headers"),
+        ('max_headers = { value = 64, reason = "" }', "limits.max_headers.reason"),
+        ('max_headers = { value = 100, reason = "same" }', "limits.max_headers.value"),
+        ('max_headers = { value = -1, reason = "neg" }', "limits.max_headers.value"),
+        ('max_hats = { value = 1, reason = "x" }', "limits.max_hats"),
+    ],
+)
+def test_limits_state_only_reasoned_differences(tmp_path, limits, field):
+    text = VALID.replace("[deviations]", f"[limits]\n{limits}\n[deviations]")
+    with pytest.raises(ManifestError, match=f"field '{field}'"):
+        load_manifest(write(tmp_path, text))
+
+
+def test_contract_limits_come_from_the_crate():
+    """The harness's defaults are the numbers api-model is built from (contract.toml), which its
+    own tests pin to docs/API.md's values."""
+    text = CONTRACT_FILE.read_text()
+    assert limits.contract_limits()["max_header_bytes"] == 16384
+    for key, lim in limits.LIMITS.items():
+        assert f"{key} = {int(lim.default)}" in text
+
+
+def test_repository_manifests_differ_from_the_contract_only_with_reasons():
+    for spec in registry.discover().values():
+        for key, override in spec.limits.items():
+            assert override.reason.strip(), (spec.name, key)
+            assert override.value != limits.LIMITS[key].default, (spec.name, key)
 
 
 def test_invalid_toml(tmp_path):

@@ -16,11 +16,15 @@ def spec(tmp_path: Path, extra: str = ""):
 
 
 def test_limits_default_cap_and_describe(tmp_path):
-    s = spec(tmp_path, "[limits]\nheader_read_timeout_s = 600\nbody_limit_bytes = 1048576")
+    s = spec(
+        tmp_path,
+        '[limits]\nheader_read_timeout_s = { value = 600, reason = "slow" }\n'
+        'body_read_timeout_s = { value = "none", reason = "no timer" }',
+    )
     assert limits.effective(s, "header_read_timeout_s") == limits.LIMITS["header_read_timeout_s"].cap
     assert limits.effective(s, "idle_timeout_s") == limits.LIMITS["idle_timeout_s"].default
     assert limits.describe(s, "body_limit_bytes") == "1 MiB"
-    assert limits.describe(s, "body_read_timeout_s") == "undocumented"
+    assert limits.describe(s, "body_read_timeout_s") == "none"
 
 
 def _record(**over) -> dict:
@@ -51,7 +55,7 @@ def test_soak_judge_fails_errors_growth_and_leaks():
 
 
 def test_matrix_from_results(tmp_path):
-    s = spec(tmp_path, "[limits]\nheader_read_timeout_s = 5")
+    s = spec(tmp_path, '[limits]\nheader_read_timeout_s = { value = 5, reason = "short" }')
     results = tmp_path / "hostile.json"
     results.write_text(
         json.dumps(
