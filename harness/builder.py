@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from .errors import HarnessError, log_tail
+from .errors import HarnessError, ToolError, log_tail
 from .manifest import ServerSpec
 from .paths import LOG_DIR, ROOT, TARGET_DIR
 
@@ -24,7 +24,7 @@ WHEEL_DIR = TARGET_DIR / "wheels"
 def build(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, float]:
     """Builds the given servers; returns seconds spent per build step."""
     if any(s.build.kind in ("cargo", "maturin") for s in specs) and not shutil.which("cargo"):
-        raise SystemExit("cargo is not on PATH: install the Rust toolchain (https://rustup.rs) and retry")
+        raise ToolError("cargo is not on PATH: install the Rust toolchain (https://rustup.rs) and retry")
     timings: dict[str, float] = {}
     for key, group in _cargo_groups(specs).items():
         timings[", ".join(s.name for s in group)] = _cargo_build(group, *key, echo=echo)

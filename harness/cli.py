@@ -8,7 +8,7 @@ import sys
 import time
 
 from . import builder, registry
-from .errors import HarnessError, ManifestError
+from .errors import ArenaError
 from .process import ServerProcess
 from .versions import framework_version
 
@@ -93,6 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (HarnessError, ManifestError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except ArenaError as exc:
+        print(f"error: {exc.line}", file=sys.stderr)
+        return 2

@@ -13,6 +13,8 @@ CONTRACT_FILE = ROOT / "crates" / "api-model" / "contract.toml"
 # ARENA_TARGET_DIR lets a machine keep cargo's build state outside the clone.
 TARGET_DIR = Path(os.environ.get("ARENA_TARGET_DIR", ROOT / "target")).resolve()
 LOG_DIR = TARGET_DIR / "harness-logs"
+# ARENA_TOOLS_DIR lets a machine keep built tools (oha) outside the clone.
+TOOLS_DIR = Path(os.environ.get("ARENA_TOOLS_DIR", ROOT / ".tools")).resolve()
 CARGO_LOCK = ROOT / "Cargo.lock"
 # Every run's output: bench runs (results/<run id>/), soak runs (results/soak-<time>/) and the
 # test outcomes the readiness matrix reads.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ManifestError
+from .errors import ManifestError, SelectionError
 from .manifest import ServerSpec, load_manifest
 from .paths import SERVERS_DIR
 
@@ -25,7 +25,7 @@ def select(specs: dict[str, ServerSpec], names: list[str] | None, *, contenders_
     if names:
         unknown = [n for n in names if n not in specs]
         if unknown:
-            raise SystemExit(f"unknown server(s): {', '.join(unknown)}; registered: {', '.join(specs)}")
+            raise SelectionError(f"unknown server(s): {', '.join(unknown)}; registered: {', '.join(specs)}")
         chosen = [specs[n] for n in names]
     else:
         chosen = list(specs.values())

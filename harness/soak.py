@@ -7,9 +7,11 @@ busy for minutes while the client stays cheap and steady on its own core; a
 Python client on one core would be the bottleneck and would measure itself.
 wrk's own counters give the errors (socket errors, timeouts, non-2xx).
 
-The server runs with one worker pinned to CPU 0, wrk with one thread on CPU 1
-(when the process may use both). psutil samples the server's process tree
-(RSS and open descriptors) every second. A server fails on:
+The soak is a client of the load suite's measuring layer (harness/bench/measure.py:
+CPU split, pinning, process-tree sampling) and of harness/tools.py (finding wrk).
+The server runs with one worker pinned to the server CPUs (CPU 0 here), wrk
+with one thread on the client CPUs (CPU 1). The server's process tree (RSS and
+open descriptors) is sampled every second. A server fails on:
 
 - any error: a socket error, a timeout, a non-2xx answer, or the server dying;
 - RSS growth after warm-up: the peak of the last quarter of the run over the
@@ -24,22 +26,18 @@ Output: one JSON document (`write_results`), by default
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import psutil
-
-from .errors import HarnessError
+from . import tools
+from .bench import measure
 from .manifest import ServerSpec
-from .paths import LOG_DIR, ROOT
+from .paths import LOG_DIR, RESULTS_DIR
 from .process import ServerProcess
 
 LUA_SCRIPT = Path(__file__).with_name("soak_mix.lua")
-RESULTS_DIR = ROOT / "results"
 DEFAULT_DURATION_S = 300.0
 
 
@@ -60,54 +58,17 @@ class SoakConfig:
 
     def __post_init__(self) -> None:
         if self.server_cpus is None and self.client_cpus is None:
-            self.server_cpus, self.client_cpus = default_cpus()
+            self.server_cpus, self.client_cpus = measure.default_cpus()
 
     @property
     def warmup_s(self) -> float:
         return min(self.duration_s * self.warmup_fraction, self.warmup_max_s)
 
 
-def default_cpus() -> tuple[set[int] | None, set[int] | None]:
-    """Server on CPU 0, client on CPU 1, when this process may use both."""
-    allowed = sorted(os.sched_getaffinity(0))
-    if 0 in allowed and 1 in allowed:
-        return {0}, {1}
-    if len(allowed) >= 2:
-        return {allowed[0]}, {allowed[1]}
-    return None, None
-
-
-def wrk_binary() -> str:
-    path = shutil.which("wrk")
-    if path is None:
-        raise HarnessError("soak", "setup", "wrk is not installed (Debian: apt-get install wrk)")
-    return path
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def sample(pid: int) -> tuple[int, int]:
-    """(RSS bytes, open descriptors) of the process and its children."""
-    rss = fds = 0
-    for p in _tree(pid):
-        try:
-            rss += p.memory_info().rss
-            fds += p.num_fds()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return rss, fds
-
-
 def run_wrk(url: str, cfg: SoakConfig, log: Path) -> subprocess.Popen:
     cpus = cfg.client_cpus
     argv = [
-        wrk_binary(),
+        tools.ensure(install=False, need=("wrk",)).wrk,
         "-t1",
         f"-c{cfg.connections}",
         f"-d{max(int(round(cfg.duration_s)), 1)}s",
@@ -122,7 +83,7 @@ def run_wrk(url: str, cfg: SoakConfig, log: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=open(log, "w"),
         text=True,
-        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        preexec_fn=measure.pin_to(cpus),
     )
 
 
@@ -134,8 +95,7 @@ def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict
     with server:
         record["log"] = str(server.log)
         time.sleep(0.5)  # the readiness probe's connection is gone
-        _, fds_before = sample(server.pid)
-        rss_before, _ = sample(server.pid)
+        rss_before, fds_before = measure.tree_rss_and_fds(server.pid)
         record.update(fds_before=fds_before, rss_before=rss_before)
         started = time.monotonic()
         wrk = run_wrk(server.url, cfg, log_dir / f"wrk-{spec.name}-{server.port}.log")
@@ -146,7 +106,7 @@ def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict
                 died = True
                 wrk.kill()
                 break
-            rss, fds = sample(server.pid)
+            rss, fds = measure.tree_rss_and_fds(server.pid)
             record["samples"].append({"t": round(time.monotonic() - started, 1), "rss": rss, "fds": fds})
         out, _ = wrk.communicate()
         record["wrk"] = _wrk_summary(out)
@@ -154,7 +114,7 @@ def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict
         deadline = time.monotonic() + cfg.fd_settle_s
         fds_after = None
         while not record["server_died"] and time.monotonic() < deadline:
-            _, fds_after = sample(server.pid)
+            _, fds_after = measure.tree_rss_and_fds(server.pid)
             if fds_after <= fds_before + cfg.fd_slack:
                 break
             time.sleep(0.2)
@@ -221,11 +181,6 @@ def write_results(records: list[dict], path: Path) -> Path:
     doc = {"recorded": time.strftime("%Y-%m-%dT%H:%M:%S"), "servers": {r["server"]: r for r in records}}
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path
-
-
-def latest_results(results_dir: Path = RESULTS_DIR) -> Path | None:
-    found = sorted(results_dir.glob("soak-*/soak.json"), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
 
 
 def load_latest(results_dir: Path = RESULTS_DIR) -> dict[str, dict]:

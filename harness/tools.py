@@ -13,18 +13,12 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
-from .paths import ROOT
+from .errors import ToolError
+from .paths import TOOLS_DIR
 
 OHA_VERSION = "1.16.0"
-# ARENA_TOOLS_DIR lets a machine keep built tools (oha) outside the clone.
-TOOLS_DIR = Path(os.environ.get("ARENA_TOOLS_DIR", ROOT / ".tools")).resolve()
 OHA_LOCAL = TOOLS_DIR / "bin" / "oha"
-
-
-class ToolError(SystemExit):
-    pass
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """CPU time and memory of processes: the server's process tree (psutil) and a load generator
-run as a child (its rusage, exact and including every thread)."""
+run as a child (its rusage, exact and including every thread); which CPUs each side gets.
+The load suite and the soak both measure through this module."""
 
 from __future__ import annotations
 
@@ -21,6 +22,32 @@ def tree(pid: int) -> list[psutil.Process]:
         return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return []
+
+
+def default_cpus() -> tuple[set[int], set[int]]:
+    """Server on the first half of the usable CPUs, load generator on the rest (2 cores: 0 and 1)."""
+    usable = sorted(os.sched_getaffinity(0))
+    if len(usable) < 2:
+        return set(usable), set(usable)
+    half = len(usable) // 2
+    return set(usable[:half]), set(usable[half:])
+
+
+def pin_to(cpus: set[int] | None):
+    """A `preexec_fn` that pins the child to `cpus` (None: leave it where it is)."""
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+
+
+def tree_rss_and_fds(pid: int) -> tuple[int, int]:
+    """(RSS bytes, open descriptors) summed over the process and its descendants."""
+    rss = fds = 0
+    for proc in tree(pid):
+        try:
+            rss += proc.memory_info().rss
+            fds += proc.num_fds()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return rss, fds
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -111,7 +138,7 @@ def run_pinned(
             stdout=out,
             stderr=err,
             env={**os.environ, **(env or {})},
-            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+            preexec_fn=pin_to(cpus),
         )
         timed_out = False
         while True:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import ResultsError
+
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 RESULTS_NAME = "results.json"
@@ -32,6 +34,6 @@ def load(run_dir: Path) -> dict:
     path = run_dir / RESULTS_NAME if run_dir.is_dir() else run_dir
     doc = json.loads(path.read_text())
     if doc.get("schema_version") != SCHEMA_VERSION:
-        raise SystemExit(f"{path}: schema_version {doc.get('schema_version')!r}, this harness reads {SCHEMA_VERSION}")
+        raise ResultsError(f"{path}: schema_version {doc.get('schema_version')!r}, this harness reads {SCHEMA_VERSION}")
     validate(doc)
     return doc

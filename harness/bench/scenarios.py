@@ -7,15 +7,11 @@ from pathlib import Path
 
 import tomlkit
 
+from ..errors import ScenarioError
 from ..paths import ROOT
 
 SCENARIOS_FILE = ROOT / "bench" / "scenarios.toml"
 KINDS = ("throughput", "latency")
-
-
-class ScenarioError(Exception):
-    def __init__(self, path: Path, where: str, problem: str):
-        super().__init__(f"{path}: {where}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -4,28 +4,17 @@ write results.json, the report, and a summary table on the terminal."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .. import registry, tools
-from ..paths import ROOT
+from .. import readiness, registry, tools
+from ..errors import SelectionError
+from ..paths import RESULTS_DIR, ROOT
 from . import environment, measure, plan, results, runner, scenarios, stats
 from .report import build as report_build
-
-RESULTS_DIR = ROOT / "results"
-
-
-def default_cpus() -> tuple[set[int], set[int]]:
-    """Server on the first half of the usable CPUs, load generator on the rest (2 cores: 0 and 1)."""
-    usable = sorted(os.sched_getaffinity(0))
-    if len(usable) < 2:
-        return set(usable), set(usable)
-    half = len(usable) // 2
-    return set(usable[:half]), set(usable[half:])
 
 
 def select_servers(names: list[str] | None) -> list:
@@ -42,13 +31,13 @@ def select_scenarios(suite: scenarios.Suite, names: list[str] | None, profile: s
     if names:
         unknown = [n for n in names if n not in suite.scenarios]
         if unknown:
-            raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; defined: {', '.join(suite.scenarios)}")
+            raise SelectionError(f"unknown scenario(s): {', '.join(unknown)}; defined: {', '.join(suite.scenarios)}")
         chosen = [suite.scenarios[n] for n in names]
     else:
         chosen = list(suite.scenarios.values())
     chosen = [s for s in chosen if s.cells(profile)]
     if not chosen:
-        raise SystemExit(f"no selected scenario has connection counts for profile {profile!r}")
+        raise SelectionError(f"no selected scenario has connection counts for profile {profile!r}")
     return chosen
 
 
@@ -70,7 +59,7 @@ def run(
     console = console or Console()
     suite = scenarios.load(scenarios_file)
     if profile_name not in suite.profiles:
-        raise SystemExit(f"unknown profile {profile_name!r}; defined: {', '.join(suite.profiles)}")
+        raise SelectionError(f"unknown profile {profile_name!r}; defined: {', '.join(suite.profiles)}")
     profile = suite.profiles[profile_name]
     if duration or repeats:
         profile = scenarios.Profile(
@@ -78,7 +67,7 @@ def run(
         )
     specs = select_servers(server_names)
     chosen = select_scenarios(suite, scenario_names, profile.name)
-    d_server, d_client = default_cpus()
+    d_server, d_client = measure.default_cpus()
     server_cpus, client_cpus = server_cpus or d_server, client_cpus or d_client
     workers = workers or len(server_cpus)
     found = tools.ensure(install=False, need=tuple(sorted({"oha" if s.kind == "latency" else "wrk" for s in chosen})))
@@ -152,6 +141,8 @@ def run(
         "aggregates": stats.aggregate(outcome.runs, {s.name: s.contender for s in specs}),
     }
     results.write(out_dir, doc)
+    # The matrix as it stands when the run ends, kept with the run: a report rebuilt later shows it, not today's.
+    readiness.dump(readiness.collect([s for s in specs if s.contender]), out_dir / report_build.READINESS_NAME)
     files = report_build.build(out_dir, take_screenshot=screenshot)
     summary_table(doc, console)
     for f in outcome.failures:

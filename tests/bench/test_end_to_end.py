@@ -4,6 +4,7 @@ report written, and report.html drawn by a real browser."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,26 @@ def test_report_rebuilds_and_compares(run_dir: Path):
     files = build(run_dir, compare_dir=run_dir, take_screenshot=False)
     assert "## Comparison with" in files.markdown.read_text()
     assert "1.000" in files.markdown.read_text()
+
+
+def test_rebuilt_report_shows_the_readiness_of_its_run(run_dir: Path, tmp_path: Path):
+    """The matrix comes from the snapshot the bench kept in the run directory, never from today's
+    test results: a rebuilt report of an old run shows what that run showed, or no matrix at all."""
+    from harness import readiness
+    from harness.bench.report.build import READINESS_NAME, build
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    assert (copy / READINESS_NAME).exists()
+    rows = readiness.load(copy / READINESS_NAME)
+    assert rows, "the bench kept no readiness rows"
+    rows[0].server = "kept-with-the-run"
+    readiness.dump(rows, copy / READINESS_NAME)
+    md = build(copy, take_screenshot=False).markdown.read_text()
+    assert "| kept-with-the-run |" in md
+    (copy / READINESS_NAME).unlink()
+    md = build(copy, take_screenshot=False).markdown.read_text()
+    assert readiness.TITLE not in md and "kept-with-the-run" not in md
 
 
 @pytest.mark.skipif(screenshot.find_chromium() is None, reason="headless Chromium is not installed (Debian: chromium)")

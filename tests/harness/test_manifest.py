@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness import limits, registry
-from harness.errors import ManifestError
+from harness.errors import ManifestError, SelectionError
 from harness.manifest import load_manifest
 from harness.paths import CONTRACT_FILE, ROOT, TARGET_DIR
 
@@ -135,7 +135,7 @@ def test_duplicate_names_rejected(tmp_path):
 
 def test_select_unknown_name_exits(tmp_path):
     write(tmp_path, VALID)
-    with pytest.raises(SystemExit, match="unknown server"):
+    with pytest.raises(SelectionError, match="unknown server"):
         registry.select(registry.discover(tmp_path), ["nope"])
 
 

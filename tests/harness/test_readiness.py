@@ -80,7 +80,7 @@ def test_matrix_from_results(tmp_path):
     )
     assert rows[0].verdict == "behind a proxy"
     md = readiness.render_markdown(rows)
-    assert "| demo | behind a proxy | 1/1 | 1/2 (1 deviation) | pass (30 s, 5 req) | 5 s |" in md
+    assert "| demo | behind a proxy | 1/1 | 1/2 (1 deviation) | not run | pass (30 s, 5 req) | 5 s |" in md
     assert "`test_x`: cannot do x" in md
     assert "| 1 | recorded 2026-11-23T22:09:00 |" in md
     assert "<td>behind a proxy</td>" in readiness.render_html(rows)

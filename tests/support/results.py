@@ -13,21 +13,15 @@ from different sources.
 from __future__ import annotations
 
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
 
 from harness import gitinfo
-from harness.paths import ROOT
+from harness.paths import TEST_RESULTS_ENV as RESULTS_ENV  # noqa: F401  (the tests set it)
+from harness.paths import test_results_path as results_path
 
-RESULTS_ENV = "ARENA_HOSTILE_RESULTS"
 SUITES = {"hostile": "tests/hostile/", "conformance": "tests/conformance/"}
-
-
-def results_path() -> Path:
-    return Path(os.environ.get(RESULTS_ENV) or ROOT / "results" / "hostile.json")
 
 
 class ResultRecorder:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ... import readiness
 from .. import results, stats
 from . import charts, html, markdown, model, screenshot
+
+# The readiness matrix the bench showed when it ran (harness.readiness.dump), kept beside results.json.
+READINESS_NAME = "readiness.json"
 
 
 @dataclass
@@ -18,29 +21,12 @@ class ReportFiles:
     screenshot: Path | None
 
 
-# ---------------------------------------------------------------------------------------------
-# EXTRA SECTIONS HOOK. A module listed here that exists is asked for a section appended to both
-# reports: it provides `render_markdown() -> str` and `render_html() -> str` (an HTML fragment),
-# and optionally `TITLE`. Absent modules are skipped silently, so the report never depends on them.
-EXTRA_SECTIONS = (("harness.readiness", "Production-readiness matrix"),)
-# ---------------------------------------------------------------------------------------------
-
-
-def extra_sections() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    md, htm = [], []
-    for module_name, default_title in EXTRA_SECTIONS:
-        try:
-            mod = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        title = getattr(mod, "TITLE", default_title)
-        if hasattr(mod, "render_markdown"):
-            md.append((title, mod.render_markdown()))
-        if hasattr(mod, "render_html"):
-            htm.append((title, mod.render_html()))
-    return md, htm
+def readiness_sections(run_dir: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The run's own readiness snapshot as a markdown and an HTML section; none when the run kept none."""
+    rows = readiness.load(run_dir / READINESS_NAME)
+    if rows is None:
+        return [], []
+    return [(readiness.TITLE, readiness.render_markdown(rows))], [(readiness.TITLE, readiness.render_html(rows))]
 
 
 def load(run_dir: Path) -> dict:
@@ -59,7 +45,7 @@ def build(run_dir: Path, *, compare_dir: Path | None = None, take_screenshot: bo
         other = load(compare_dir)
         compare_rows, compare_id = model.compare(doc, other), other["run_id"]
     drawn = charts.draw_all(view, run_dir / "charts")
-    md_extra, html_extra = extra_sections()
+    md_extra, html_extra = readiness_sections(run_dir)
     md_path = run_dir / "report.md"
     md_path.write_text(markdown.render(view, compare_rows=compare_rows, compare_id=compare_id, extra=md_extra))
     html_path = run_dir / "report.html"

@@ -1,13 +1,14 @@
-"""The production-readiness matrix: which stacks can face the internet.
+"""The production-readiness matrix's data: which stacks can face the internet.
 
 One row per server: conformance core (passed/total), hardening (hostile-suite
-cases passed/total), declared deviations with their reasons, the soak result,
-and the documented header/idle/body timeouts and body limit.
+cases passed/total), smuggling-safe (every request-smuggling case passed, no
+deviation), declared deviations with their reasons, the soak result, and the
+header/idle/body timeouts and body limit (harness/limits.py).
 
 Inputs, all optional (a missing one shows as "not run"):
 - the manifests (`harness.registry`): limits and deviations;
 - the test results JSON written by the plugin in tests/hostile/conftest.py:
-  `$ARENA_HOSTILE_RESULTS` or `results/hostile.json`, shaped
+  `harness.paths.test_results_path()`, shaped
   `{"servers": {NAME: {"suites": {"hostile"|"conformance": [{"test", "outcome",
   "seconds", "commit"?, "deviation"?, "message"?}]}, "seconds": {suite: s},
   "commit"?, "recorded"?}}}`; the "tested at" column names the commit(s) the
@@ -16,28 +17,26 @@ Inputs, all optional (a missing one shows as "not run"):
   newest record per server), shaped `{"servers": {NAME: {"passed", "failures",
   "config": {"duration_s"}, "wrk": {"requests"}, ...}}}`.
 
-API: `collect(...) -> list[Row]`, `render_markdown(rows) -> str`,
-`render_html(rows) -> str`; `python -m harness readiness` prints the markdown.
+`collect(...)` reads those inputs into `Row`s; `dump`/`load` write and read a
+snapshot of them (the bench stores one in each run directory, so a rebuilt
+report shows the readiness of its run, not of today). Rendering is in
+`render.py`.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import registry, soak
-from .limits import describe
-from .manifest import ServerSpec
-from .paths import ROOT
+from .. import registry, soak
+from ..limits import describe
+from ..manifest import ServerSpec
+from ..paths import test_results_path
 
-HOSTILE_RESULTS_ENV = "ARENA_HOSTILE_RESULTS"
-
-
-def hostile_results_path() -> Path:
-    return Path(os.environ.get(HOSTILE_RESULTS_ENV) or ROOT / "results" / "hostile.json")
+# Hostile-suite tests whose every case must pass for a server to be smuggling-safe.
+SMUGGLING_TESTS = ("test_smuggling",)
 
 
 @dataclass
@@ -72,11 +71,16 @@ class SuiteScore:
         return out
 
 
+def _is_smuggling(test: str) -> bool:
+    return test.split("[", 1)[0] in SMUGGLING_TESTS
+
+
 @dataclass
 class Row:
     server: str
     conformance: SuiteScore | None
     hardening: SuiteScore | None
+    smuggling: SuiteScore | None
     deviations: dict[str, str]
     soak: dict | None
     header_timeout: str
@@ -101,6 +105,15 @@ class Row:
         if self.conformance.deviations:
             return "ready with caveats"
         return "ready"
+
+    def smuggling_text(self) -> str:
+        """yes: no hidden request answered and none swallowed on any case; else how many cases
+        failed or are declared (such a server needs a proxy that normalizes framing)."""
+        s = self.smuggling
+        if s is None:
+            return "not run"
+        unsafe = s.deviations + len(s.failed)
+        return "yes" if not unsafe else f"no ({unsafe} of {s.total} cases)"
 
     def soak_text(self) -> str:
         if self.soak is None:
@@ -137,7 +150,7 @@ def collect(
 ) -> list[Row]:
     if specs is None:
         specs = registry.select(registry.discover(), None, contenders_only=True)
-    tests = _load_json(hostile_path or hostile_results_path()).get("servers", {})
+    tests = _load_json(hostile_path or test_results_path()).get("servers", {})
     if soak_records is None:
         soak_records = soak.load_latest()
     rows = []
@@ -149,6 +162,7 @@ def collect(
                 server=spec.name,
                 conformance=SuiteScore.of(suites.get("conformance"), seconds.get("conformance")),
                 hardening=SuiteScore.of(suites.get("hostile"), seconds.get("hostile")),
+                smuggling=SuiteScore.of([r for r in suites.get("hostile", []) if _is_smuggling(r["test"])]),
                 deviations=dict(spec.deviations),
                 soak=soak_records.get(spec.name),
                 header_timeout=describe(spec, "header_read_timeout_s"),
@@ -161,87 +175,20 @@ def collect(
     return rows
 
 
-COLUMNS = (
-    "server",
-    "verdict",
-    "conformance core",
-    "hardening",
-    "soak",
-    "header timeout",
-    "idle timeout",
-    "body timeout",
-    "body limit",
-    "deviations",
-    "tested at",
-)
+def dump(rows: list[Row], path: Path) -> Path:
+    """A snapshot of the matrix as it was shown, for a run directory."""
+    path.write_text(json.dumps({"rows": [asdict(r) for r in rows]}, indent=1) + "\n")
+    return path
 
 
-def _cells(row: Row) -> list[str]:
-    return [
-        row.server,
-        row.verdict,
-        row.conformance.text() if row.conformance else "not run",
-        row.hardening.text() if row.hardening else "not run",
-        row.soak_text(),
-        row.header_timeout,
-        row.idle_timeout,
-        row.body_timeout,
-        row.body_limit,
-        str(len(row.deviations)),
-        row.tested_at,
-    ]
+def load(path: Path) -> list[Row] | None:
+    """The snapshot at `path`; None when the run recorded none."""
+    doc = _load_json(path)
+    if "rows" not in doc:
+        return None
+    return [_row(r) for r in doc["rows"]]
 
 
-def render_markdown(rows: list[Row] | None = None, *, heading: bool = False) -> str:
-    """The matrix; `heading` adds its own title (the bench report titles its sections itself)."""
-    rows = collect() if rows is None else rows
-    esc = lambda s: s.replace("|", "\\|")  # noqa: E731
-    out = ["## Production readiness", ""] if heading else []
-    out += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    out += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in rows]
-    failing = [(r.server, s) for r in rows for s in (r.conformance, r.hardening) if s and s.failed]
-    if failing:
-        out += ["", "### Failing cases", ""]
-        out += [f"- **{name}**: {', '.join(f'`{t}`' for t in score.failed)}" for name, score in failing]
-    if any(r.deviations for r in rows):
-        out += ["", "### Declared deviations", ""]
-        for r in rows:
-            for test, reason in r.deviations.items():
-                out.append(f"- **{r.server}** `{test}`: {reason}")
-    return "\n".join(out) + "\n"
-
-
-def render_html(rows: list[Row] | None = None, *, heading: bool = False) -> str:
-    rows = collect() if rows is None else rows
-    e = html.escape
-    head = "".join(f"<th>{e(c)}</th>" for c in COLUMNS)
-    body = "".join(
-        f'<tr class="{e(r.verdict.replace(" ", "-"))}">' + "".join(f"<td>{e(c)}</td>" for c in _cells(r)) + "</tr>" for r in rows
-    )
-    devs = "".join(
-        f"<li><b>{e(r.server)}</b> <code>{e(t)}</code>: {e(reason)}</li>" for r in rows for t, reason in r.deviations.items()
-    )
-    return (
-        '<section id="readiness">'
-        + ("<h2>Production readiness</h2>" if heading else "")
-        + f'<table class="readiness"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-        + (f"<h3>Declared deviations</h3><ul>{devs}</ul>" if devs else "")
-        + "</section>\n"
-    )
-
-
-def add_parser(sub) -> None:
-    p = sub.add_parser("readiness", help="print the production-readiness matrix from the latest results")
-    p.add_argument("names", nargs="*", help="servers (default: every contender)")
-    p.add_argument("--html", action="store_true", help="HTML instead of markdown")
-    p.add_argument(
-        "--hostile", type=Path, default=None, help=f"test results JSON (default ${HOSTILE_RESULTS_ENV} or results/hostile.json)"
-    )
-    p.set_defaults(func=cmd_readiness)
-
-
-def cmd_readiness(args) -> int:
-    specs = registry.select(registry.discover(), args.names, contenders_only=not args.names)
-    rows = collect(specs, hostile_path=args.hostile)
-    print(render_html(rows, heading=True) if args.html else render_markdown(rows, heading=True), end="")
-    return 0
+def _row(d: dict[str, Any]) -> Row:
+    scores = {k: SuiteScore(**d[k]) if d.get(k) else None for k in ("conformance", "hardening", "smuggling")}
+    return Row(**{**d, **scores})
