@@ -3,7 +3,7 @@
 nox -s build bench     build every server and the load generators, then run the load suite
 nox -s bench -- --profile quick --servers hyper --scenarios plaintext
 nox -s report -- results/RUN [--compare results/OTHER]
-nox -s tests           harness unit tests, shared-crate tests, conformance, hostile input, soak, bench pipeline
+nox -s tests           every crate's Rust tests, harness unit tests, conformance, hostile input, soak, bench pipeline
 nox -s conformance -- --server axum
 nox -s soak -- axum --duration 60
 nox -s lint
@@ -81,10 +81,10 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: harness and api-model unit tests, then conformance, hostile input,
+    """Everything CI runs: every crate's Rust tests, then (pytest) harness unit tests, conformance, hostile input,
     a short soak and the bench pipeline against every server, built once."""
     install(session, "test", "build", "servers")
-    session.run("cargo", "test", "--locked", "-p", "api-model", "--target-dir", str(TARGET_DIR), external=True)
+    session.run("python", "-m", "harness", "test-crates")
     session.run("python", "-m", "harness", "build", "--quiet")
     session.run("python", "-m", "harness", "tools")
     session.run("pytest", "tests", *session.posargs)

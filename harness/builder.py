@@ -143,3 +143,44 @@ def _compiler_errors(log: Path) -> str:
         if keep:
             blocks.append(line)
     return "\n".join(blocks[:80]) if blocks else log_tail(log)
+
+
+def crates_with_tests(specs: list[ServerSpec]) -> list[tuple[str, tuple[str, ...], bool, Path]]:
+    """(package, features, no_default_features, target dir) of every workspace crate with Rust
+    tests: the shared crates under crates/, and each server package built with the features of its
+    first variant (a variant-only crate like ntex does not compile without one). Debug builds
+    share one target directory apart from the release builds."""
+    out: dict[str, tuple[str, tuple[str, ...], bool, Path]] = {}
+    for cargo_toml in sorted((ROOT / "crates").glob("*/Cargo.toml")):
+        if _has_tests(cargo_toml.parent):
+            out[cargo_toml.parent.name] = (_package_name(cargo_toml), (), False, TARGET_DIR)
+    for spec in specs:
+        b = spec.build
+        if b.kind == "cargo" and b.package and b.package not in out and _has_tests(spec.directory):
+            out[b.package] = (b.package, b.features, b.no_default_features, b.target_dir)
+    return list(out.values())
+
+
+def _has_tests(crate_dir: Path) -> bool:
+    return (crate_dir / "tests").is_dir() or any("#[cfg(test)]" in f.read_text() for f in crate_dir.glob("src/**/*.rs"))
+
+
+def _package_name(cargo_toml: Path) -> str:
+    import tomllib
+
+    return tomllib.loads(cargo_toml.read_text())["package"]["name"]
+
+
+def run_crate_tests(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, float]:
+    """`cargo test` for every crate that has Rust tests; returns seconds per crate."""
+    if not shutil.which("cargo"):
+        raise ToolError("cargo is not on PATH: install the Rust toolchain (https://rustup.rs) and retry")
+    timings = {}
+    for package, features, no_default, target_dir in crates_with_tests(specs):
+        started = time.monotonic()
+        cmd = ["cargo", "test", "--locked", "-p", package, "--target-dir", str(target_dir)]
+        cmd += ["--no-default-features"] if no_default else []
+        cmd += ["--features", ",".join(features)] if features else []
+        _run(cmd, server=package, step="cargo test", log=LOG_DIR / f"test-{package}.log", echo=echo)
+        timings[package] = time.monotonic() - started
+    return timings

@@ -43,6 +43,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    specs = registry.select(registry.discover(), None)
+    for package, seconds in builder.run_crate_tests(specs, echo=not args.quiet).items():
+        print(f"cargo test {package}: passed in {seconds:.1f}s")
+    return 0
+
+
 def _interrupt_once(*_) -> None:
     """SIGTERM to the harness stops the server like Ctrl-C does; a repeated
     signal must not interrupt the stop itself."""
@@ -73,6 +80,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("names", nargs="*")
     b.add_argument("--quiet", action="store_true", help="do not echo compiler output")
     b.set_defaults(func=cmd_build)
+    t = sub.add_parser("test-crates", help="cargo test every workspace crate that has Rust tests")
+    t.add_argument("--quiet", action="store_true", help="do not echo compiler and test output")
+    t.set_defaults(func=cmd_test)
     s = sub.add_parser("serve", help="run one server in the foreground")
     s.add_argument("name")
     s.add_argument("--host", default="127.0.0.1")
