@@ -227,3 +227,24 @@ def test_json_route_value_must_be_json(app):
     with pytest.raises(ValueError):
         app.static_json("/nan", float("nan"))
     assert json.loads("1") == 1
+
+
+def test_http_error_is_the_compiled_cores_own_class(app):
+    """HTTPError lives in the compiled core (the Python package re-exports it); it carries
+    status and detail like a Python exception class would, and subclasses answer too."""
+    assert HTTPError is pyo3_hyper._core.HTTPError and HTTPError.__module__ == "pyo3_hyper"
+    err = HTTPError(400, "field 'name' is required")
+    assert isinstance(err, Exception) and (err.status, err.detail) == (400, "field 'name' is required")
+    assert HTTPError(418).detail is None
+
+    class Gone(HTTPError):
+        def __init__(self) -> None:
+            super().__init__(404, "gone")
+
+    @app.get("/gone")
+    def gone(request: Request):
+        raise Gone()
+
+    with pyo3_hyper.start(app, workers=1) as server:
+        r = httpx.get(f"{server.url}/gone")
+    assert r.status_code == 404 and r.json() == {"error": "not_found"}

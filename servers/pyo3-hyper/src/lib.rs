@@ -217,5 +217,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dispatch::Pending>()?;
     m.add_class::<pyobjects::Request>()?;
     m.add_class::<pyobjects::Response>()?;
+    pyobjects::add_http_error(m)?;
     Ok(())
 }

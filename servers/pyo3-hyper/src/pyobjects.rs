@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, StatusCode};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -301,12 +301,49 @@ pub fn reply_of(value: &Bound<'_, PyAny>) -> PyResult<Reply> {
     Ok(Reply::ok(content_type, body))
 }
 
+pyo3::create_exception!(
+    pyo3_hyper,
+    HTTPError,
+    PyException,
+    "Raise in a handler to answer `status` with the body `{\"error\": CODE}` (the API's codes: \
+     400 bad_request, 404 not_found, ...): `HTTPError(status, detail=None)`."
+);
+
+// `status` and `detail` are read from the exception's args, so subclasses that call
+// `super().__init__(status, detail)` behave as they would with a Python-defined class. The
+// class is made here (beside the code that answers it) rather than in the Python package,
+// and the limited API this wheel is built for cannot give an exception pyclass fields.
+#[pyfunction]
+fn http_error_status_of(err: &Bound<'_, PyAny>) -> PyResult<u16> {
+    err.getattr("args")?.get_item(0)?.extract()
+}
+
+#[pyfunction]
+fn http_error_detail_of(err: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    let args = err.getattr("args")?;
+    if args.len()? < 2 {
+        return Ok(None);
+    }
+    args.get_item(1)?.extract()
+}
+
+/// Adds `HTTPError`, with its `status` and `detail` properties, to the module.
+pub fn add_http_error(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let class = py.get_type::<HTTPError>();
+    let property = py.import("builtins")?.getattr("property")?;
+    for (name, getter) in [
+        ("status", wrap_pyfunction!(http_error_status_of, m)?),
+        ("detail", wrap_pyfunction!(http_error_detail_of, m)?),
+    ] {
+        class.setattr(name, property.call1((getter,))?)?;
+    }
+    m.add("HTTPError", class)
+}
+
 /// The status of an `HTTPError`, if `err` is one.
 pub fn http_error_status(py: Python<'_>, err: &PyErr) -> Option<StatusCode> {
-    // Defined in Python (pyo3_hyper/__init__.py) so it is an ordinary subclassable exception.
-    static HTTP_ERROR: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
-    let class = HTTP_ERROR.import(py, "pyo3_hyper", "HTTPError").ok()?;
-    if !err.is_instance(py, class) {
+    if !err.is_instance_of::<HTTPError>(py) {
         return None;
     }
     let status: u16 = err.value(py).getattr("status").ok()?.extract().ok()?;

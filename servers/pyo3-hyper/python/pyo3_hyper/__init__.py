@@ -24,26 +24,19 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from . import _core
-from ._core import Request, Response
+from ._core import HTTPError, Request, Response
+
+# A handler, returned unchanged by the route decorators so it keeps its own type.
+_H = TypeVar("_H", bound=Callable[..., Any])
 
 __all__ = ["App", "HTTPError", "Request", "Response", "Server", "serve", "start"]
 
 logger = logging.getLogger("pyo3_hyper")
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
-
-
-class HTTPError(Exception):
-    """Raise in a handler to answer `status` with the body `{"error": CODE}`
-    (the API's codes: 400 bad_request, 404 not_found, ...)."""
-
-    def __init__(self, status: int, detail: str | None = None):
-        super().__init__(status, detail)
-        self.status = status
-        self.detail = detail
 
 
 class App(_core.App):
@@ -56,26 +49,26 @@ class App(_core.App):
         (else 400) are checked in Rust before the handler runs."""
         self._add_python(method, path, handler, inspect.iscoroutinefunction(handler), body)
 
-    def _decorator(self, method: str, path: str, body: str | None) -> Callable:
-        def register(handler: Callable) -> Callable:
+    def _decorator(self, method: str, path: str, body: str | None) -> Callable[[_H], _H]:
+        def register(handler: _H) -> _H:
             self.route(method, path, handler, body=body)
             return handler
 
         return register
 
-    def get(self, path: str, *, body: str | None = None) -> Callable:
+    def get(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
         return self._decorator("GET", path, body)
 
-    def post(self, path: str, *, body: str | None = None) -> Callable:
+    def post(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
         return self._decorator("POST", path, body)
 
-    def put(self, path: str, *, body: str | None = None) -> Callable:
+    def put(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
         return self._decorator("PUT", path, body)
 
-    def patch(self, path: str, *, body: str | None = None) -> Callable:
+    def patch(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
         return self._decorator("PATCH", path, body)
 
-    def delete(self, path: str, *, body: str | None = None) -> Callable:
+    def delete(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
         return self._decorator("DELETE", path, body)
 
     def static(self, path: str, body: bytes | str, content_type: str = TEXT_PLAIN, method: str = "GET") -> None:

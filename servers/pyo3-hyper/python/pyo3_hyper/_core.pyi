@@ -1,6 +1,21 @@
+# The compiled core (src/*.rs); `python -m mypy.stubtest pyo3_hyper._core` keeps this in step
+# (tests/pyo3_hyper/test_typing.py). pyo3 classes are built by __new__; all but App are final,
+# and App lays out its own memory (a disjoint base). body_limit's default is api_model's BODY_LIMIT.
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, final
 
+from typing_extensions import disjoint_base
+
+class HTTPError(Exception):
+    """Raise in a handler to answer `status` with the body `{"error": CODE}`."""
+
+    def __init__(self, status: int, detail: str | None = None, /, *args: object) -> None: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def detail(self) -> str | None: ...
+
+@final
 class Request:
     @property
     def method(self) -> str: ...
@@ -19,14 +34,15 @@ class Request:
     def body(self) -> bytes: ...
     def json(self) -> Any: ...
 
+@final
 class Response:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         body: bytes | str | dict[str, Any] | list[Any] | None = None,
         status: int = 200,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         content_type: str | None = None,
-    ) -> None: ...
+    ) -> Response: ...
     @staticmethod
     def json(value: Any, status: int = 200, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> Response: ...
     @property
@@ -38,8 +54,9 @@ class Response:
     @property
     def body(self) -> bytes: ...
 
+@disjoint_base
 class App:
-    def __init__(self, server_name: str = "pyo3-hyper", body_limit: int = 1048576) -> None: ...
+    def __new__(cls, server_name: str = "pyo3-hyper", body_limit: int = ...) -> App: ...
     @property
     def server_name(self) -> str: ...
     @property
@@ -51,24 +68,27 @@ class App:
     def _add_json(self, path: str, json_text: str, method: str = "GET") -> None: ...
     def routes(self) -> list[tuple[str, str]]: ...
 
+@final
 class Dispatcher:
     def fileno(self) -> int: ...
     def run_ready(self, spawn: Callable[[Any, Pending], None]) -> bool: ...
     def close(self) -> None: ...
 
+@final
 class Pending:
     def task_done(self, task: Any) -> None: ...
 
+@final
 class Server:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         app: App,
         host: str,
         port: int,
         workers: int,
         shutdown_timeout: float,
         report: Callable[[str, str, BaseException], None],
-    ) -> None: ...
+    ) -> Server: ...
     @property
     def port(self) -> int: ...
     @property
