@@ -90,10 +90,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1)
     s.add_argument("--cpus", type=_cpus, default=None, help="pin to these CPUs, e.g. 0 or 0,1")
     s.set_defaults(func=cmd_serve)
-    from . import readiness, soak
+    from . import db, readiness, soak
     from .bench.cli import register as register_bench
 
     soak.add_parser(sub)
+    db.add_parser(sub)
     readiness.add_parser(sub)
     register_bench(sub)
     return p

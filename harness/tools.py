@@ -60,7 +60,7 @@ def find_oha() -> str | None:
     return None
 
 
-def _apt_install(*packages: str) -> bool:
+def apt_install(*packages: str) -> bool:
     """Installs Debian packages when running as root with apt-get; False when that is not possible."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return False
@@ -73,7 +73,7 @@ def _apt_install(*packages: str) -> bool:
 
 
 def install_wrk() -> None:
-    if not _apt_install("wrk"):
+    if not apt_install("wrk"):
         raise ToolError("wrk is missing: install it (Debian/Ubuntu: `sudo apt-get install wrk`) and retry")
 
 
@@ -87,7 +87,7 @@ def install_oha() -> None:
             f"oha {OHA_VERSION} is missing and cargo is not on PATH: install Rust (https://rustup.rs) "
             f"or `cargo install --locked oha --version {OHA_VERSION} --root {TOOLS_DIR}`"
         )
-    if not _openssl_dev_present() and not _apt_install("libssl-dev", "pkg-config"):
+    if not _openssl_dev_present() and not apt_install("libssl-dev", "pkg-config"):
         raise ToolError("building oha needs OpenSSL headers and pkg-config: `sudo apt-get install libssl-dev pkg-config`")
     cmd = [
         "cargo",
