@@ -28,10 +28,13 @@ fn main() {
         let (key, value) = line
             .split_once('=')
             .unwrap_or_else(|| panic!("contract.toml:{}: expected `key = integer`", n + 1));
-        let value: u64 = value
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("contract.toml:{}: `{}` is not an integer", n + 1, value.trim()));
+        let value: u64 = value.trim().parse().unwrap_or_else(|_| {
+            panic!(
+                "contract.toml:{}: `{}` is not an integer",
+                n + 1,
+                value.trim()
+            )
+        });
         let key = key.trim().to_ascii_uppercase();
         writeln!(out, "pub const {table}_{key}: u64 = {value};").unwrap();
     }

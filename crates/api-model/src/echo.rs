@@ -4,7 +4,10 @@ use crate::{media, ApiError, BODY_LIMIT};
 /// order: the media type (415), then a declared length over the limit (413).
 /// `content_length` is the parsed `Content-Length`, if the request has one;
 /// the HTTP layer has already refused a malformed one.
-pub fn check_head(content_type: Option<&[u8]>, content_length: Option<u64>) -> Result<(), ApiError> {
+pub fn check_head(
+    content_type: Option<&[u8]>,
+    content_length: Option<u64>,
+) -> Result<(), ApiError> {
     if !content_type.is_some_and(media::is_json) {
         return Err(ApiError::UnsupportedMediaType);
     }
@@ -78,9 +81,15 @@ mod tests {
         let json = Some(&b"application/json"[..]);
         assert_eq!(check_head(json, Some(3)), Ok(()));
         assert_eq!(check_head(json, None), Ok(()));
-        assert_eq!(check_head(None, Some(3)), Err(ApiError::UnsupportedMediaType));
+        assert_eq!(
+            check_head(None, Some(3)),
+            Err(ApiError::UnsupportedMediaType)
+        );
         let too_long = Some(BODY_LIMIT as u64 + 1);
-        assert_eq!(check_head(Some(b"text/plain"), too_long), Err(ApiError::UnsupportedMediaType));
+        assert_eq!(
+            check_head(Some(b"text/plain"), too_long),
+            Err(ApiError::UnsupportedMediaType)
+        );
         assert_eq!(check_head(json, too_long), Err(ApiError::PayloadTooLarge));
     }
 

@@ -10,6 +10,8 @@ pub enum ApiError {
     PayloadTooLarge,
     UnsupportedMediaType,
     Internal,
+    /// The database did not answer in time or is unreachable.
+    ServiceUnavailable,
 }
 
 #[derive(Serialize)]
@@ -18,7 +20,7 @@ struct ErrorBody {
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 7] = [
+    pub const ALL: [ApiError; 8] = [
         ApiError::BadRequest,
         ApiError::NotFound,
         ApiError::MethodNotAllowed,
@@ -26,6 +28,7 @@ impl ApiError {
         ApiError::PayloadTooLarge,
         ApiError::UnsupportedMediaType,
         ApiError::Internal,
+        ApiError::ServiceUnavailable,
     ];
 
     pub const fn status(self) -> u16 {
@@ -37,6 +40,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Internal => 500,
+            ApiError::ServiceUnavailable => 503,
         }
     }
 
@@ -49,6 +53,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Internal => "internal_error",
+            ApiError::ServiceUnavailable => "service_unavailable",
         }
     }
 
@@ -69,6 +74,7 @@ impl ApiError {
             413 => Some(ApiError::PayloadTooLarge),
             415 => Some(ApiError::UnsupportedMediaType),
             500 => Some(ApiError::Internal),
+            503 => Some(ApiError::ServiceUnavailable),
             _ => None,
         }
     }
@@ -96,7 +102,10 @@ mod tests {
     #[test]
     fn codes_match_the_contract_file() {
         let text = include_str!("../contract.toml");
-        let table = text.split("[errors]").nth(1).expect("contract.toml has [errors]");
+        let table = text
+            .split("[errors]")
+            .nth(1)
+            .expect("contract.toml has [errors]");
         let mut listed = 0;
         for line in table.lines().map(str::trim) {
             if line.starts_with('[') {

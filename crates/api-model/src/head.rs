@@ -36,7 +36,10 @@ pub fn size_refusal(
         return Some(HeadRefusal::UriTooLong);
     }
     let line = method.len() + 1 + target_len + " HTTP/1.1\r\n".len();
-    let fields: usize = fields.into_iter().map(|(n, v)| n + ": \r\n".len() + v).sum();
+    let fields: usize = fields
+        .into_iter()
+        .map(|(n, v)| n + ": \r\n".len() + v)
+        .sum();
     (line + fields > MAX_HEAD_BYTES).then_some(HeadRefusal::HeadTooLarge)
 }
 
@@ -128,10 +131,7 @@ mod tests {
         );
         assert_eq!(size_refusal("GET", MAX_URI_BYTES, []), None);
         let big = [(1, MAX_HEAD_BYTES)];
-        assert_eq!(
-            size_refusal("GET", 1, big),
-            Some(HeadRefusal::HeadTooLarge)
-        );
+        assert_eq!(size_refusal("GET", 1, big), Some(HeadRefusal::HeadTooLarge));
         assert_eq!(HeadRefusal::HeadTooLarge.status(), 431);
     }
 

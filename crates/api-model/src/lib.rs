@@ -6,6 +6,7 @@
 //! framework parses, routes and writes. Nothing here depends on a framework.
 
 pub mod cli;
+pub mod db;
 pub mod echo;
 pub mod error;
 pub mod head;
@@ -17,8 +18,8 @@ pub mod routes;
 pub mod user;
 
 pub use error::ApiError;
-pub use limits::{BODY_LIMIT, BODY_READ_TIMEOUT};
 pub use head::HeadRefusal;
+pub use limits::{BODY_LIMIT, BODY_READ_TIMEOUT};
 pub use message::{Message, PLAINTEXT_BODY};
 pub use routes::Route;
 pub use user::User;

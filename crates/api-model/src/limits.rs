@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-mod generated {
+/// Every number of contract.toml, as build.rs wrote it (`TABLE_KEY: u64`);
+/// typed here and in `crate::db`.
+pub(crate) mod generated {
     include!(concat!(env!("OUT_DIR"), "/contract.rs"));
 }
 use generated::*;
