@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def default_cpus() -> tuple[set[int], set[int]]:
     return set(usable[:half]), set(usable[half:])
 
 
-def pin_to(cpus: set[int] | None):
+def pin_to(cpus: set[int] | None) -> Callable[[], None] | None:
     """A `preexec_fn` that pins the child to `cpus` (None: leave it where it is)."""
     return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 

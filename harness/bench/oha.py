@@ -6,6 +6,7 @@ import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .measure import ToolRun, run_pinned
 from .scenarios import Scenario
@@ -23,7 +24,7 @@ class OhaResult:
     status: dict[str, int]
     errors: dict[str, int]
     latency_ms: dict[str, float | None]
-    raw: dict
+    raw: dict[str, Any]
 
     @property
     def error_total(self) -> int:

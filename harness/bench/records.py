@@ -166,7 +166,13 @@ class Aggregate(JsonRecord):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         # Keys that older runs did not record yet.
-        defaults = {"achieved_rate": None, "server_cpu_share": None, "steal_share": None, "stolen_runs": 0, "invalid_reasons": []}
+        defaults: dict[str, Any] = {
+            "achieved_rate": None,
+            "server_cpu_share": None,
+            "steal_share": None,
+            "stolen_runs": 0,
+            "invalid_reasons": [],
+        }
         return super().from_json({**defaults, **data})
 
     @classmethod

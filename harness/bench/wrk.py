@@ -6,6 +6,7 @@ import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .measure import ToolRun, run_pinned
 from .scenarios import Scenario
@@ -22,7 +23,7 @@ class WrkResult:
     bytes: int
     errors: dict[str, int]
     latency_us: dict[str, float | None]
-    raw: dict
+    raw: dict[str, Any]
 
     @property
     def error_total(self) -> int:

@@ -256,7 +256,9 @@ def _summary_cell(a: Aggregate | None, metric: Metric) -> Cell:
     else:
         text = fmt_ms(median((a.latency_ms or {}).get("p99")))
     # A missed rate only qualifies a latency; calibration shows in the row's label.
-    shown: set[NoteKind] = {"invalid", "client-bound", "CPU stolen"} | ({"rate not reached"} if metric == "p99" else set())
+    shown: set[NoteKind] = {"invalid", "client-bound", "CPU stolen"}
+    if metric == "p99":
+        shown.add("rate not reached")
     return Cell(text, [n.kind for n in notes(a) if n.kind in shown], a.valid)
 
 
