@@ -87,8 +87,20 @@ class Stat:
         return hash((self.median, self.min, self.max))
 
 
+class InCell:
+    """A record of one cell of the plan."""
+
+    scenario: str
+    connections: int
+    rate: int | None
+
+    @property
+    def cell_key(self) -> CellKey:
+        return (self.scenario, self.connections, self.rate)
+
+
 @dataclass
-class RunRecord(JsonRecord):
+class RunRecord(JsonRecord, InCell):
     """One measured run: what the load generator counted, what the server and the client used, and
     whether the run counts (`valid`, else `invalid_reasons`)."""
 
@@ -127,13 +139,9 @@ class RunRecord(JsonRecord):
     # Paths of the load generator's own outputs, relative to the run directory: "warmup", "measured".
     raw: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def cell_key(self) -> CellKey:
-        return (self.scenario, self.connections, self.rate)
-
 
 @dataclass
-class Aggregate(JsonRecord):
+class Aggregate(JsonRecord, InCell):
     """One server in one cell over its rounds: medians with min-max, validity, rank, % of baseline."""
 
     server: str
@@ -158,10 +166,6 @@ class Aggregate(JsonRecord):
     invalid_reasons: list[str]
     pct_of_baseline: float | None = None
     rank: int | None = None
-
-    @property
-    def cell_key(self) -> CellKey:
-        return (self.scenario, self.connections, self.rate)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:

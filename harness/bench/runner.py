@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -141,41 +142,37 @@ def _failure(run: plan.Run, step: str, exc: Exception) -> Failure:
     return {"server": run.server, "run_id": run.run_id, "step": step, "message": str(exc), "at": now()}
 
 
+class _Window(TypedDict):
+    """What every load-generator run of a cell is given, whichever the tool."""
+
+    connections: int
+    duration_s: float
+    threads: int
+    cpus: set[int] | None
+    out_dir: Path
+    name: str
+
+
 def _drive(
     cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, *, seconds: float, name: str, check: bool
 ) -> tuple[oha.OhaResult | wrk.WrkResult, ToolRun, str]:
     """One load-generator run for this cell: oha at a fixed rate for latency
     cells, wrk for throughput. Returns (result, tool stats, raw file)."""
-    threads, cpus, out_dir = len(cfg.client_cpus), cfg.client_cpus, cfg.raw_dir
+    window: _Window = {
+        "connections": run.cell.connections,
+        "duration_s": seconds,
+        "threads": len(cfg.client_cpus),
+        "cpus": cfg.client_cpus,
+        "out_dir": cfg.raw_dir,
+        "name": name,
+    }
     if run.cell.kind == "latency":
-        # suite.run checked both before planning: a latency cell has a rate, and oha was found.
+        # A latency cell always has a rate, and suite.run had tools.ensure() find oha for it.
         assert cfg.tools.oha is not None and run.cell.rate is not None
-        res, tool = oha.run(
-            cfg.tools.oha,
-            scenario,
-            server.url,
-            rate=run.cell.rate,
-            connections=run.cell.connections,
-            duration_s=seconds,
-            threads=threads,
-            cpus=cpus,
-            out_dir=out_dir,
-            name=name,
-        )
+        res, tool = oha.run(cfg.tools.oha, scenario, server.url, rate=run.cell.rate, **window)
         return res, tool, f"raw/{name}.oha.json"
     assert cfg.tools.wrk is not None
-    wres, tool = wrk.run(
-        cfg.tools.wrk,
-        scenario,
-        server.url,
-        check=check,
-        connections=run.cell.connections,
-        duration_s=seconds,
-        threads=threads,
-        cpus=cpus,
-        out_dir=out_dir,
-        name=name,
-    )
+    wres, tool = wrk.run(cfg.tools.wrk, scenario, server.url, check=check, **window)
     return wres, tool, f"raw/{name}.wrk.json"
 
 
