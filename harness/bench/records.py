@@ -2,7 +2,7 @@
 its rounds (`Aggregate`, with a `Stat` per number) and a failed step (`Failure`).
 
 Field order is the JSON key order: `to_json()` gives the JSON the harness always wrote, and
-`from_json()` reads it back (keys that older runs did not record yet come back as None)."""
+`from_json()` reads it back (keys that older runs did not record yet come back empty: None, 0, [])."""
 
 from __future__ import annotations
 

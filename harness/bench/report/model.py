@@ -16,7 +16,7 @@ from ..stats import BASELINE
 
 MIB = 1024 * 1024
 
-# Cells of the report by (scenario, connections or rate): ordered aggregates.
+# One scenario's cells: connections (throughput) or rate (latency) -> its aggregates, in report order.
 ByLoad = dict[int, list[Aggregate]]
 
 
