@@ -110,9 +110,11 @@ def soak(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the Python side; rustfmt and clippy on the Rust side."""
+    """ruff and mypy (strict, over harness/: pyproject's [tool.mypy]) on the Python side; rustfmt and
+    clippy on the Rust side."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
     session.run("cargo", "fmt", "--all", "--check", external=True)
     session.run("cargo", "clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings", external=True)

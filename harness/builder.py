@@ -38,8 +38,12 @@ def build(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, float]:
     return timings
 
 
-def _cargo_groups(specs: list[ServerSpec]) -> dict[tuple, list[ServerSpec]]:
-    groups: dict[tuple, list[ServerSpec]] = defaultdict(list)
+# A cargo invocation builds together the packages that share these: target dir, features, no-default-features.
+CargoKey = tuple[Path, tuple[str, ...], bool]
+
+
+def _cargo_groups(specs: list[ServerSpec]) -> dict[CargoKey, list[ServerSpec]]:
+    groups: dict[CargoKey, list[ServerSpec]] = defaultdict(list)
     for spec in specs:
         if spec.build.kind == "cargo":
             b = spec.build
@@ -47,9 +51,10 @@ def _cargo_groups(specs: list[ServerSpec]) -> dict[tuple, list[ServerSpec]]:
     return groups
 
 
-def _cargo_build(group: list[ServerSpec], target_dir: Path, features: tuple, no_default: bool, *, echo: bool) -> float:
+def _cargo_build(group: list[ServerSpec], target_dir: Path, features: tuple[str, ...], no_default: bool, *, echo: bool) -> float:
     cmd = ["cargo", "build", "--release", "--locked", "--target-dir", str(target_dir)]
     for spec in group:
+        assert spec.build.package is not None  # the manifest requires it of a cargo build
         cmd += ["-p", spec.build.package]
     if no_default:
         cmd.append("--no-default-features")
@@ -59,7 +64,7 @@ def _cargo_build(group: list[ServerSpec], target_dir: Path, features: tuple, no_
     started = time.monotonic()
     _run(cmd, server=name, step="build", log=LOG_DIR / f"build-{group[0].name}.log", echo=echo)
     for spec in group:
-        if not spec.build.binary.exists():
+        if spec.build.binary is None or not spec.build.binary.exists():
             raise HarnessError(spec.name, "build", f"cargo succeeded but {spec.build.binary} does not exist (check build.bin)")
     return time.monotonic() - started
 
@@ -168,7 +173,8 @@ def _has_tests(crate_dir: Path) -> bool:
 def _package_name(cargo_toml: Path) -> str:
     import tomllib
 
-    return tomllib.loads(cargo_toml.read_text())["package"]["name"]
+    name: str = tomllib.loads(cargo_toml.read_text())["package"]["name"]
+    return name
 
 
 def run_crate_tests(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, float]:

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import time
+from typing import NoReturn
 
 from . import builder, registry
 from .errors import ArenaError
@@ -50,7 +51,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
-def _interrupt_once(*_) -> None:
+def _interrupt_once(*_: object) -> NoReturn:
     """SIGTERM to the harness stops the server like Ctrl-C does; a repeated
     signal must not interrupt the stop itself."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -103,7 +104,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        return status
     except ArenaError as exc:
         print(f"error: {exc.line}", file=sys.stderr)
         return 2

@@ -41,6 +41,7 @@ Format (every key required unless marked optional):
 
 from __future__ import annotations
 
+import builtins
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,7 @@ def load_manifest(path: Path) -> list[ServerSpec]:
     return specs
 
 
-def _merge(base: dict, over: dict) -> dict:
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             _merge(base[key], value)
@@ -140,7 +141,7 @@ def _merge(base: dict, over: dict) -> dict:
     return base
 
 
-def _spec(path: Path, doc: dict, variant_of: str | None) -> ServerSpec:
+def _spec(path: Path, doc: dict[str, Any], variant_of: str | None) -> ServerSpec:
     get = _Getter(path, doc)
     name = get.str("name")
     kind = get.str("build.kind")
@@ -220,7 +221,7 @@ class _Getter:
 
     _MISSING = object()
 
-    def __init__(self, path: Path, doc: dict):
+    def __init__(self, path: Path, doc: dict[str, Any]):
         self.path, self.doc = path, doc
 
     def _raw(self, dotted: str) -> Any:
@@ -241,23 +242,27 @@ class _Getter:
             raise ManifestError(self.path, dotted, f"must be {what}, not {type(value).__name__}")
         return value
 
-    def str(self, dotted: str) -> str:
-        value = self._typed(dotted, str, "a string", self._MISSING)
+    # builtins.*: inside this class `str` and `bool` name the methods below.
+    def str(self, dotted: builtins.str) -> builtins.str:
+        value: builtins.str = self._typed(dotted, builtins.str, "a string", self._MISSING)
         if not value.strip():
             raise ManifestError(self.path, dotted, "must not be empty")
         return value
 
-    def opt_str(self, dotted: str) -> str | None:
-        return self._typed(dotted, str, "a string", None)
+    def opt_str(self, dotted: builtins.str) -> builtins.str | None:
+        value: builtins.str | None = self._typed(dotted, builtins.str, "a string", None)
+        return value
 
-    def bool(self, dotted: str, default: bool) -> bool:
-        return self._typed(dotted, bool, "true or false", default)
+    def bool(self, dotted: builtins.str, default: builtins.bool) -> builtins.bool:
+        value: builtins.bool = self._typed(dotted, builtins.bool, "true or false", default)
+        return value
 
-    def table(self, dotted: str) -> dict:
-        return self._typed(dotted, dict, "a table", {})
+    def table(self, dotted: builtins.str) -> dict[builtins.str, Any]:
+        value: dict[builtins.str, Any] = self._typed(dotted, dict, "a table", {})
+        return value
 
-    def str_list(self, dotted: str, default: Any = _MISSING) -> list[str]:
-        value = self._typed(dotted, list, "a list of strings", default)
-        if not all(isinstance(v, str) for v in value):
+    def str_list(self, dotted: builtins.str, default: Any = _MISSING) -> list[builtins.str]:
+        value: list[builtins.str] = self._typed(dotted, list, "a list of strings", default)
+        if not all(isinstance(v, builtins.str) for v in value):
             raise ManifestError(self.path, dotted, "must be a list of strings")
         return value

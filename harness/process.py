@@ -23,7 +23,8 @@ STOP_TIMEOUT_S = 5.0
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def answers_plaintext(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -58,7 +59,7 @@ class ServerProcess:
         self.ready_timeout = ready_timeout
         self.log = log_dir / f"{spec.name}-{self.port}.log"
         self.extra_env = env or {}
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -135,6 +136,8 @@ class ServerProcess:
         return self.proc.returncode
 
     def _signal_group(self, sig: int) -> None:
+        if self.proc is None:
+            return
         try:
             os.killpg(self.proc.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -143,5 +146,5 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -25,11 +25,13 @@ Output: one JSON document (`write_results`), by default
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import tools
 from .bench import measure
@@ -65,10 +67,12 @@ class SoakConfig:
         return min(self.duration_s * self.warmup_fraction, self.warmup_max_s)
 
 
-def run_wrk(url: str, cfg: SoakConfig, log: Path) -> subprocess.Popen:
+def run_wrk(url: str, cfg: SoakConfig, log: Path) -> subprocess.Popen[str]:
     cpus = cfg.client_cpus
+    wrk = tools.ensure(install=False, need=("wrk",)).wrk
+    assert wrk is not None  # ensure() raises when a needed tool is missing
     argv = [
-        tools.ensure(install=False, need=("wrk",)).wrk,
+        wrk,
         "-t1",
         f"-c{cfg.connections}",
         f"-d{max(int(round(cfg.duration_s)), 1)}s",
@@ -87,11 +91,11 @@ def run_wrk(url: str, cfg: SoakConfig, log: Path) -> subprocess.Popen:
     )
 
 
-def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict:
+def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict[str, Any]:
     """Runs the soak on one server; returns its record (see `judge`)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     server = ServerProcess(spec, workers=1, cpus=cfg.server_cpus, log_dir=log_dir)
-    record: dict = {"server": spec.name, "config": _config_dict(cfg), "samples": [], "log": None}
+    record: dict[str, Any] = {"server": spec.name, "config": _config_dict(cfg), "samples": [], "log": None}
     with server:
         record["log"] = str(server.log)
         time.sleep(0.5)  # the readiness probe's connection is gone
@@ -123,14 +127,15 @@ def soak_one(spec: ServerSpec, cfg: SoakConfig, log_dir: Path = LOG_DIR) -> dict
     return record
 
 
-def _wrk_summary(stdout: str) -> dict | None:
+def _wrk_summary(stdout: str) -> dict[str, Any] | None:
     for line in stdout.splitlines():
         if line.startswith("SOAK_JSON "):
-            return json.loads(line.removeprefix("SOAK_JSON "))
+            summary: dict[str, Any] = json.loads(line.removeprefix("SOAK_JSON "))
+            return summary
     return None
 
 
-def judge(record: dict, cfg: SoakConfig) -> dict:
+def judge(record: dict[str, Any], cfg: SoakConfig) -> dict[str, Any]:
     """`passed` and the `failures` that decided it; also the measured growth."""
     failures = []
     wrk = record.get("wrk")
@@ -165,7 +170,7 @@ def judge(record: dict, cfg: SoakConfig) -> dict:
     }
 
 
-def _config_dict(cfg: SoakConfig) -> dict:
+def _config_dict(cfg: SoakConfig) -> dict[str, Any]:
     d = asdict(cfg)
     d["server_cpus"] = sorted(cfg.server_cpus) if cfg.server_cpus else None
     d["client_cpus"] = sorted(cfg.client_cpus) if cfg.client_cpus else None
@@ -176,16 +181,16 @@ def default_output() -> Path:
     return RESULTS_DIR / f"soak-{time.strftime('%Y%m%d-%H%M%S')}" / "soak.json"
 
 
-def write_results(records: list[dict], path: Path) -> Path:
+def write_results(records: list[dict[str, Any]], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"recorded": time.strftime("%Y-%m-%dT%H:%M:%S"), "servers": {r["server"]: r for r in records}}
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path
 
 
-def load_latest(results_dir: Path = RESULTS_DIR) -> dict[str, dict]:
+def load_latest(results_dir: Path = RESULTS_DIR) -> dict[str, dict[str, Any]]:
     """Per server, its newest soak record over every soak-*/soak.json."""
-    merged: dict[str, dict] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for path in sorted(results_dir.glob("soak-*/soak.json"), key=lambda p: p.stat().st_mtime):
         try:
             merged.update(json.loads(path.read_text()).get("servers", {}))
@@ -194,7 +199,7 @@ def load_latest(results_dir: Path = RESULTS_DIR) -> dict[str, dict]:
     return merged
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("soak", help="mixed load for a long stretch: errors, RSS growth, leaked descriptors")
     p.add_argument("names", nargs="*", help="servers (default: every contender)")
     p.add_argument("--duration", type=float, default=DEFAULT_DURATION_S, help="seconds per server (default 300)")
@@ -203,7 +208,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_soak)
 
 
-def cmd_soak(args) -> int:
+def cmd_soak(args: argparse.Namespace) -> int:
     from . import registry
 
     specs = registry.select(registry.discover(), args.names, contenders_only=not args.names)

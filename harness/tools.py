@@ -33,17 +33,20 @@ class Tools:
         }
 
 
+def _version(argv: list[str], pattern: str) -> str:
+    """The first group of `pattern` in what `argv` prints; "?" when it is not there."""
+    out = subprocess.run(argv, capture_output=True, text=True).stdout
+    m = re.search(pattern, out)
+    return m.group(1) if m else "?"
+
+
 def wrk_version(path: str) -> str:
     # wrk prints its version with the usage text and exits 1.
-    out = subprocess.run([path, "-v"], capture_output=True, text=True).stdout
-    m = re.search(r"wrk\s+(\S+)", out)
-    return m.group(1) if m else "?"
+    return _version([path, "-v"], r"wrk\s+(\S+)")
 
 
 def oha_version(path: str) -> str:
-    out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
-    m = re.search(r"(\d+\.\d+\.\d+)", out)
-    return m.group(1) if m else "?"
+    return _version([path, "--version"], r"(\d+\.\d+\.\d+)")
 
 
 def find_wrk() -> str | None:

@@ -27,6 +27,8 @@ def framework_version(spec: ServerSpec) -> str:
     if spec.framework_crate:
         found = locked_crates().get(spec.framework_crate)
         return ", ".join(sorted(found)) if found else "?"
+    if not spec.framework_pypi:  # the manifest names a crate or a PyPI package
+        return "?"
     try:
         return metadata.version(spec.framework_pypi)
     except metadata.PackageNotFoundError:

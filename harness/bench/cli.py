@@ -54,7 +54,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     b = sub.add_parser("bench", help="run the load suite and write results + report")
     b.add_argument("--profile", default="full", help="profile from bench/scenarios.toml (quick, full)")
     b.add_argument("--servers", type=_names, default=None, help="comma-separated servers (baseline always runs)")

@@ -5,11 +5,35 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from typing import NotRequired, TypedDict
 
 from .. import gitinfo
 from ..manifest import ServerSpec
 from ..paths import ROOT
 from ..versions import framework_version
+
+
+class Framework(TypedDict):
+    framework: str
+    version: str
+    runtime: str
+    io_model: str
+    contender: bool
+
+
+class Environment(TypedDict):
+    cpu_model: str
+    cpus_online: int
+    # Older runs did not record these three.
+    cpus_usable: NotRequired[int]
+    kernel: str
+    os: NotRequired[str]
+    rustc: str
+    python: str
+    tools: dict[str, str]  # "wrk", "oha": version, or "not used"
+    git_commit: str
+    git_dirty: NotRequired[bool]
+    frameworks: dict[str, Framework]
 
 
 def _out(cmd: list[str]) -> str:
@@ -29,7 +53,7 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> dict:
+def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> Environment:
     return {
         "cpu_model": cpu_model(),
         "cpus_online": os.cpu_count() or 0,

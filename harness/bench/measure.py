@@ -5,10 +5,13 @@ The load suite and the soak both measure through this module."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -33,7 +36,7 @@ def default_cpus() -> tuple[set[int], set[int]]:
     return set(usable[:half]), set(usable[half:])
 
 
-def pin_to(cpus: set[int] | None):
+def pin_to(cpus: set[int] | None) -> Callable[[], None] | None:
     """A `preexec_fn` that pins the child to `cpus` (None: leave it where it is)."""
     return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 
@@ -108,6 +111,21 @@ def client_bound(cpu_s: float, wall_s: float, n_cpus: int) -> bool:
 
 
 @dataclass
+class LoadResult:
+    """What a load generator counted over its window; `raw` is its own summary as parsed."""
+
+    duration_s: float
+    requests: int
+    bytes: int
+    errors: dict[str, int]
+    raw: dict[str, Any]
+
+    @property
+    def error_total(self) -> int:
+        return sum(self.errors.values())
+
+
+@dataclass
 class ToolRun:
     argv: list[str]
     returncode: int
@@ -163,3 +181,34 @@ def run_pinned(
         stderr_path.read_text(errors="replace"),
         timed_out,
     )
+
+
+def run_load_generator(
+    tool: str,
+    cmd: list[str],
+    *,
+    output: Path,
+    missing: str,
+    out_dir: Path,
+    name: str,
+    cpus: set[int] | None,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+) -> tuple[str, ToolRun]:
+    """Runs a load generator (`run_pinned`) that writes its summary to `output`, keeping its command
+    line, stdout and stderr beside it as NAME.TOOL.{cmd,stdout,stderr}; returns the summary's text.
+    Raises RuntimeError, saying what is `missing`, when the tool fails or writes no summary."""
+    output.unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}.{tool}.cmd").write_text(shlex.join(cmd) + "\n")
+    run = run_pinned(
+        cmd,
+        cpus=cpus,
+        timeout_s=timeout_s,
+        env=env,
+        stdout_path=out_dir / f"{name}.{tool}.stdout",
+        stderr_path=out_dir / f"{name}.{tool}.stderr",
+    )
+    if run.returncode != 0 or not output.exists():
+        raise RuntimeError(f"{tool} exited {run.returncode} without {missing}: {run.stderr.strip()[-500:] or run.stdout[-500:]}")
+    return output.read_text(), run

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .measure import ToolRun, run_pinned
+from .measure import LoadResult, ToolRun, run_load_generator
 from .scenarios import Scenario
 
 # Requests still in flight when the duration ends are cut off by oha; they are no fault of the server.
@@ -16,18 +15,9 @@ PERCENTILES = ("p50", "p90", "p99", "p99.9")
 
 
 @dataclass
-class OhaResult:
-    duration_s: float
-    requests: int
-    bytes: int
+class OhaResult(LoadResult):
     status: dict[str, int]
-    errors: dict[str, int]
     latency_ms: dict[str, float | None]
-    raw: dict
-
-    @property
-    def error_total(self) -> int:
-        return sum(self.errors.values())
 
 
 def argv(
@@ -80,20 +70,11 @@ def run(
     name: str,
 ) -> tuple[OhaResult, ToolRun]:
     out_file = out_dir / f"{name}.oha.json"
-    out_file.unlink(missing_ok=True)
     cmd = argv(oha, scenario, url, connections=connections, rate=rate, duration_s=duration_s, threads=threads, out_file=out_file)
-    (out_dir / f"{name}.oha.cmd").parent.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{name}.oha.cmd").write_text(shlex.join(cmd) + "\n")
-    tool = run_pinned(
-        cmd,
-        cpus=cpus,
-        timeout_s=duration_s + 30,
-        stdout_path=out_dir / f"{name}.oha.stdout",
-        stderr_path=out_dir / f"{name}.oha.stderr",
+    text, tool = run_load_generator(
+        "oha", cmd, output=out_file, missing="output", out_dir=out_dir, name=name, cpus=cpus, timeout_s=duration_s + 30
     )
-    if tool.returncode != 0 or not out_file.exists():
-        raise RuntimeError(f"oha exited {tool.returncode} without output: {tool.stderr.strip()[-500:]}")
-    return parse(out_file.read_text()), tool
+    return parse(text), tool
 
 
 def parse(text: str) -> OhaResult:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from .scenarios import Profile, Scenario
 
 # Seconds a run costs beyond warm-up and measurement: server start, readiness, stop (measured: 0.6 s
 # per run over the 504 runs of a full plan on 2 cores).
 RUN_OVERHEAD_S = 0.7
+
+
+class CellJson(TypedDict):
+    scenario: str
+    kind: str
+    connections: int
+    rate: int | None
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class Cell:
     def key(self) -> str:
         return f"{self.scenario}-r{self.rate}" if self.rate else f"{self.scenario}-c{self.connections}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> CellJson:
         return {"scenario": self.scenario, "kind": self.kind, "connections": self.connections, "rate": self.rate}
 
 

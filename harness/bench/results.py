@@ -1,39 +1,186 @@
-"""results.json: the versioned record of one bench run, checked against results.schema.json."""
+"""results.json: the versioned record of one bench run, checked against results.schema.json.
+
+`document()` assembles it at the end of a bench run, `write()` saves it and `load()` reads it back
+as a `RunDocument`: plain JSON values, except runs and aggregates, which are typed records."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 from ..errors import ResultsError
+from ..manifest import ServerSpec
+from ..paths import ROOT
+from . import measure, plan, runner, stats
+from .environment import Environment
+from .records import Aggregate, Failure, RunRecord
+from .scenarios import Scenario
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 RESULTS_NAME = "results.json"
 
 
-def schema() -> dict:
-    return json.loads(SCHEMA_FILE.read_text())
+class Config(TypedDict):
+    profile: str
+    duration_s: float
+    warmup_s: float
+    repeats: int
+    server_cpus: list[int]
+    client_cpus: list[int]
+    workers: int
+    scenarios_file: str
+    client_bound_share: NotRequired[float]
 
 
-def validate(doc: dict) -> None:
-    """Raises jsonschema.ValidationError when `doc` does not follow the schema."""
+class ScenarioInfo(TypedDict):
+    description: str
+    method: str
+    path: str
+    pipeline: int
+    headline: int | None
+
+
+class Plan(TypedDict):
+    servers: list[str]
+    cells: list[plan.CellJson]
+    scenarios: NotRequired[dict[str, ScenarioInfo]]
+    runs: int
+    estimated_s: float
+
+
+class ServerStatus(TypedDict):
+    name: str
+    contender: bool
+    status: str  # "ok" | "unavailable"
+    error: str | None
+
+
+class RunDocument(TypedDict):
+    schema_version: int
+    run_id: str
+    started_at: str
+    finished_at: str
+    environment: Environment
+    config: Config
+    plan: Plan
+    servers: list[ServerStatus]
+    runs: list[RunRecord]
+    failures: list[Failure]
+    aggregates: list[Aggregate]
+
+
+def document(
+    cfg: runner.BenchConfig,
+    outcome: runner.Outcome,
+    *,
+    run_id: str,
+    started: dt.datetime,
+    environment: Environment,
+    scenarios_file: Path,
+    planned_runs: int,
+    estimated_s: float,
+) -> RunDocument:
+    """The record of a finished bench run: what was asked, on what machine, every run, every failure
+    and the aggregates of the runs."""
+    profile, chosen, specs = cfg.profile, cfg.scenarios, cfg.specs
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": runner.now(),
+        "environment": environment,
+        "config": {
+            "profile": profile.name,
+            "duration_s": profile.duration_s,
+            "warmup_s": profile.warmup_s,
+            "repeats": profile.repeats,
+            "server_cpus": sorted(cfg.server_cpus),
+            "client_cpus": sorted(cfg.client_cpus),
+            "workers": cfg.workers,
+            "scenarios_file": str(scenarios_file.relative_to(ROOT) if scenarios_file.is_relative_to(ROOT) else scenarios_file),
+            "client_bound_share": measure.CLIENT_BOUND_SHARE,
+        },
+        "plan": {
+            "servers": [s.name for s in specs],
+            "cells": [c.to_json() for c in plan.cells(chosen, profile.name)],
+            "scenarios": {s.name: _scenario_info(s) for s in chosen},
+            "runs": planned_runs,
+            "estimated_s": estimated_s,
+        },
+        "servers": [_server_status(s, outcome) for s in specs],
+        "runs": outcome.runs,
+        "failures": outcome.failures,
+        "aggregates": stats.aggregate(outcome.runs, {s.name: s.contender for s in specs}),
+    }
+
+
+def _scenario_info(s: Scenario) -> ScenarioInfo:
+    return {"description": s.description, "method": s.method, "path": s.path, "pipeline": s.pipeline, "headline": s.headline}
+
+
+def _server_status(spec: ServerSpec, outcome: runner.Outcome) -> ServerStatus:
+    return {
+        "name": spec.name,
+        "contender": spec.contender,
+        "status": "unavailable" if spec.name in outcome.unavailable else "ok",
+        "error": outcome.unavailable.get(spec.name),
+    }
+
+
+def to_json(doc: RunDocument) -> dict[str, Any]:
+    return {
+        **doc,
+        "runs": [r.to_json() for r in doc["runs"]],
+        "aggregates": [a.to_json() for a in doc["aggregates"]],
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> RunDocument:
+    """A document as json.loads gave it (checked against the schema) into a RunDocument."""
+    doc: RunDocument = {
+        "schema_version": data["schema_version"],
+        "run_id": data["run_id"],
+        "started_at": data["started_at"],
+        "finished_at": data["finished_at"],
+        "environment": data["environment"],
+        "config": data["config"],
+        "plan": data["plan"],
+        "servers": data["servers"],
+        "runs": [RunRecord.from_json(r) for r in data["runs"]],
+        "failures": data["failures"],
+        "aggregates": [Aggregate.from_json(a) for a in data["aggregates"]],
+    }
+    return doc
+
+
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text())
+    return loaded
+
+
+def validate(doc: Mapping[str, Any]) -> None:
+    """Raises jsonschema.ValidationError when `doc` (JSON values) does not follow the schema."""
     import jsonschema
 
     jsonschema.validate(doc, schema())
 
 
-def write(run_dir: Path, doc: dict) -> Path:
-    validate(doc)
+def write(run_dir: Path, doc: RunDocument) -> Path:
+    data = to_json(doc)
+    validate(data)
     path = run_dir / RESULTS_NAME
-    path.write_text(json.dumps(doc, indent=1) + "\n")
+    path.write_text(json.dumps(data, indent=1) + "\n")
     return path
 
 
-def load(run_dir: Path) -> dict:
+def load(run_dir: Path) -> RunDocument:
     path = run_dir / RESULTS_NAME if run_dir.is_dir() else run_dir
-    doc = json.loads(path.read_text())
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        raise ResultsError(f"{path}: schema_version {doc.get('schema_version')!r}, this harness reads {SCHEMA_VERSION}")
-    validate(doc)
-    return doc
+    data = json.loads(path.read_text())
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ResultsError(f"{path}: schema_version {data.get('schema_version')!r}, this harness reads {SCHEMA_VERSION}")
+    validate(data)
+    return from_json(data)

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -16,6 +17,8 @@ from ..manifest import ServerSpec
 from ..process import ServerProcess
 from ..tools import Tools
 from . import measure, oha, plan, wrk
+from .measure import ToolRun
+from .records import Failure, RunRecord
 from .scenarios import Profile, Scenario
 
 
@@ -41,8 +44,8 @@ class BenchConfig:
 
 @dataclass
 class Outcome:
-    runs: list[dict] = field(default_factory=list)
-    failures: list[dict] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     # Servers that could not start are dropped from the rest of the plan.
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -51,42 +54,19 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def empty_record(run: plan.Run, tool: str) -> dict:
-    return {
-        "run_id": run.run_id,
-        "server": run.server,
-        "scenario": run.cell.scenario,
-        "kind": run.cell.kind,
-        "connections": run.cell.connections,
-        "rate": run.cell.rate,
-        "round": run.round,
-        "tool": tool,
-        "started_at": now(),
-        "duration_s": None,
-        "requests": 0,
-        "requests_per_s": None,
-        "transfer_bytes": 0,
-        "transfer_bytes_per_s": None,
-        "errors": {},
-        "error_total": 0,
-        "warmup_errors": {},
-        "valid": False,
-        "invalid_reasons": [],
-        "server_cpu_s": None,
-        "server_cpu_us_per_request": None,
-        "server_cpu_share": None,
-        "loadavg_1m": None,
-        "steal_share": None,
-        "client_cpu_s": None,
-        "client_wall_s": None,
-        "client_cpu_share": None,
-        "client_bound": False,
-        "server_peak_rss_bytes": None,
-        "latency_ms": None,
-        "target_rate": run.cell.rate,
-        "achieved_rate": None,
-        "raw": {},
-    }
+def empty_record(run: plan.Run, tool: str) -> RunRecord:
+    return RunRecord(
+        run_id=run.run_id,
+        server=run.server,
+        scenario=run.cell.scenario,
+        kind=run.cell.kind,
+        connections=run.cell.connections,
+        rate=run.cell.rate,
+        round=run.round,
+        tool=tool,
+        started_at=now(),
+        target_rate=run.cell.rate,
+    )
 
 
 def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome:
@@ -118,17 +98,18 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
     return outcome
 
 
-def _line(r: dict, i: int, n: int) -> str:
-    state = "[green]ok[/]" if r["valid"] else f"[red]INVALID[/] ({'; '.join(r['invalid_reasons'])})"
-    rps = f"{r['requests_per_s']:,.0f} req/s" if r["requests_per_s"] else "-"
+def _line(r: RunRecord, i: int, n: int) -> str:
+    state = "[green]ok[/]" if r.valid else f"[red]INVALID[/] ({'; '.join(r.invalid_reasons)})"
+    rps = f"{r.requests_per_s:,.0f} req/s" if r.requests_per_s else "-"
     extra = ""
-    if r["latency_ms"] and r["latency_ms"].get("p99") is not None:
-        extra = f" p99 {r['latency_ms']['p99']:.2f} ms"
-    cb = " [yellow]client-bound[/]" if r["client_bound"] else ""
-    return f"[{i}/{n}] {r['run_id']}: {rps}{extra}{cb} {state}"
+    p99 = (r.latency_ms or {}).get("p99")
+    if p99 is not None:
+        extra = f" p99 {p99:.2f} ms"
+    cb = " [yellow]client-bound[/]" if r.client_bound else ""
+    return f"[{i}/{n}] {r.run_id}: {rps}{extra}{cb} {state}"
 
 
-def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: plan.Run, outcome: Outcome) -> dict | None:
+def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: plan.Run, outcome: Outcome) -> RunRecord | None:
     tool_name = "oha" if run.cell.kind == "latency" else "wrk"
     record = empty_record(run, tool_name)
     server = ServerProcess(spec, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir)
@@ -143,61 +124,77 @@ def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: pla
             _warmup(cfg, scenario, run, server, record)
             _measure(cfg, scenario, run, server, record)
         except RuntimeError as exc:
-            record["invalid_reasons"].append(f"load generator failed: {exc}")
+            record.invalid_reasons.append(f"load generator failed: {exc}")
             outcome.failures.append(_failure(run, "load generator", exc))
-        record["server_peak_rss_bytes"] = measure.tree_peak_rss_bytes(server.pid) or None
+        record.server_peak_rss_bytes = measure.tree_peak_rss_bytes(server.pid) or None
         try:
             server.check_alive(step=f"run {run.run_id}")
         except HarnessError as exc:
-            record["invalid_reasons"].append("server crashed")
+            record.invalid_reasons.append("server crashed")
             outcome.failures.append(_failure(run, "serve", exc))
     finally:
         server.stop()
-    record["valid"] = not record["invalid_reasons"]
+    record.valid = not record.invalid_reasons
     return record
 
 
-def _failure(run: plan.Run, step: str, exc: Exception) -> dict:
+def _failure(run: plan.Run, step: str, exc: Exception) -> Failure:
     return {"server": run.server, "run_id": run.run_id, "step": step, "message": str(exc), "at": now()}
 
 
-def _drive(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, *, seconds: float, name: str, check: bool):
+class _Window(TypedDict):
+    """What every load-generator run of a cell is given, whichever the tool."""
+
+    connections: int
+    duration_s: float
+    threads: int
+    cpus: set[int] | None
+    out_dir: Path
+    name: str
+
+
+def _drive(
+    cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, *, seconds: float, name: str, check: bool
+) -> tuple[oha.OhaResult | wrk.WrkResult, ToolRun, str]:
     """One load-generator run for this cell: oha at a fixed rate for latency
     cells, wrk for throughput. Returns (result, tool stats, raw file)."""
-    common = dict(
-        connections=run.cell.connections,
-        duration_s=seconds,
-        threads=len(cfg.client_cpus),
-        cpus=cfg.client_cpus,
-        out_dir=cfg.raw_dir,
-        name=name,
-    )
+    window: _Window = {
+        "connections": run.cell.connections,
+        "duration_s": seconds,
+        "threads": len(cfg.client_cpus),
+        "cpus": cfg.client_cpus,
+        "out_dir": cfg.raw_dir,
+        "name": name,
+    }
     if run.cell.kind == "latency":
-        res, tool = oha.run(cfg.tools.oha, scenario, server.url, rate=run.cell.rate, **common)
+        # A latency cell always has a rate, and suite.run had tools.ensure() find oha for it.
+        assert cfg.tools.oha is not None and run.cell.rate is not None
+        res, tool = oha.run(cfg.tools.oha, scenario, server.url, rate=run.cell.rate, **window)
         return res, tool, f"raw/{name}.oha.json"
-    res, tool = wrk.run(cfg.tools.wrk, scenario, server.url, check=check, **common)
-    return res, tool, f"raw/{name}.wrk.json"
+    assert cfg.tools.wrk is not None
+    wres, tool = wrk.run(cfg.tools.wrk, scenario, server.url, check=check, **window)
+    return wres, tool, f"raw/{name}.wrk.json"
 
 
-def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
+def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: RunRecord) -> None:
     """Same load, shorter. wrk warms up with its per-response check on, so a server answering anything
     but 2xx (1xx/3xx included, which wrk's own counter misses) invalidates the run."""
     seconds = max(1.0, cfg.profile.warmup_s)
-    res, _, record["raw"]["warmup"] = _drive(cfg, scenario, run, server, seconds=seconds, name=f"{run.run_id}.warmup", check=True)
-    record["warmup_errors"] = {k: v for k, v in res.errors.items() if v}
+    res, _, record.raw["warmup"] = _drive(cfg, scenario, run, server, seconds=seconds, name=f"{run.run_id}.warmup", check=True)
+    record.warmup_errors = {k: v for k, v in res.errors.items() if v}
     if res.error_total:
-        record["invalid_reasons"].append("errors during warm-up: " + _fmt_errors(record["warmup_errors"]))
+        record.invalid_reasons.append("errors during warm-up: " + _fmt_errors(record.warmup_errors))
 
 
-def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: dict) -> None:
+def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: RunRecord) -> None:
     cpu_before = measure.tree_cpu_seconds(server.pid)
     pinned = cfg.server_cpus | cfg.client_cpus
     jiffies_before = measure.cpu_jiffies(pinned)
-    res, tool, record["raw"]["measured"] = _drive(
+    res, tool, record.raw["measured"] = _drive(
         cfg, scenario, run, server, seconds=cfg.profile.duration_s, name=run.run_id, check=False
     )
-    if run.cell.kind == "latency":
-        record["latency_ms"] = res.latency_ms
+    if isinstance(res, oha.OhaResult):
+        record.latency_ms = res.latency_ms
     server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
     fill(
         record,
@@ -212,12 +209,12 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
         server_cpus=len(cfg.server_cpus),
     )
     # Other work on the machine shows here: a busy machine starves both sides and the numbers with them.
-    record["loadavg_1m"] = os.getloadavg()[0]
-    record["steal_share"] = measure.steal_share(jiffies_before, measure.cpu_jiffies(pinned))
+    record.loadavg_1m = os.getloadavg()[0]
+    record.steal_share = measure.steal_share(jiffies_before, measure.cpu_jiffies(pinned))
 
 
 def fill(
-    record: dict,
+    record: RunRecord,
     *,
     duration_s: float,
     requests: int,
@@ -228,29 +225,29 @@ def fill(
     client_wall_s: float,
     client_cpus: int,
     server_cpus: int = 1,
-) -> dict:
+) -> RunRecord:
     """The derived numbers of one measured window, and its validity."""
-    record["duration_s"] = duration_s
-    record["requests"] = requests
-    record["transfer_bytes"] = transfer
-    record["requests_per_s"] = requests / duration_s if duration_s > 0 else None
-    record["transfer_bytes_per_s"] = transfer / duration_s if duration_s > 0 else None
-    record["errors"] = {k: v for k, v in errors.items() if v}
-    record["error_total"] = sum(record["errors"].values())
-    record["server_cpu_s"] = server_cpu_s
-    record["server_cpu_us_per_request"] = server_cpu_s * 1e6 / requests if requests else None
-    record["server_cpu_share"] = server_cpu_s / (duration_s * server_cpus) if duration_s > 0 else None
-    record["client_cpu_s"] = client_cpu_s
-    record["client_wall_s"] = client_wall_s
-    record["client_cpu_share"] = client_cpu_s / (client_wall_s * client_cpus) if client_wall_s > 0 else None
-    record["client_bound"] = measure.client_bound(client_cpu_s, client_wall_s, client_cpus)
-    if record["kind"] == "latency":
-        record["achieved_rate"] = record["requests_per_s"]
-    if record["error_total"]:
-        record["invalid_reasons"].append("errors: " + _fmt_errors(record["errors"]))
+    record.duration_s = duration_s
+    record.requests = requests
+    record.transfer_bytes = transfer
+    record.requests_per_s = requests / duration_s if duration_s > 0 else None
+    record.transfer_bytes_per_s = transfer / duration_s if duration_s > 0 else None
+    record.errors = {k: v for k, v in errors.items() if v}
+    record.error_total = sum(record.errors.values())
+    record.server_cpu_s = server_cpu_s
+    record.server_cpu_us_per_request = server_cpu_s * 1e6 / requests if requests else None
+    record.server_cpu_share = server_cpu_s / (duration_s * server_cpus) if duration_s > 0 else None
+    record.client_cpu_s = client_cpu_s
+    record.client_wall_s = client_wall_s
+    record.client_cpu_share = client_cpu_s / (client_wall_s * client_cpus) if client_wall_s > 0 else None
+    record.client_bound = measure.client_bound(client_cpu_s, client_wall_s, client_cpus)
+    if record.kind == "latency":
+        record.achieved_rate = record.requests_per_s
+    if record.error_total:
+        record.invalid_reasons.append("errors: " + _fmt_errors(record.errors))
     if not requests:
-        record["invalid_reasons"].append("no request completed")
-    record["valid"] = not record["invalid_reasons"]
+        record.invalid_reasons.append("no request completed")
+    record.valid = not record.invalid_reasons
     return record
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 
@@ -84,7 +85,7 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
     return Suite(profiles, scenarios, path)
 
 
-def _scenario(path: Path, i: int, s: dict) -> Scenario:
+def _scenario(path: Path, i: int, s: dict[str, Any]) -> Scenario:
     where = f"scenarios[{i}]"
     try:
         name, kind, req_path = s["name"], s["kind"], s["path"]
@@ -122,7 +123,7 @@ def _scenario(path: Path, i: int, s: dict) -> Scenario:
         body_file=body_file,
         content_type=s.get("content_type"),
         pipeline=pipeline,
-        ids=ids,  # type: ignore[arg-type]
+        ids=ids,
         connections=connections,
         rates=rates,
         headline=s.get("headline"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
+
+from .records import Aggregate, CellKey, RunRecord, Stat
 
 BASELINE = "baseline"
 LATENCY_KEYS = ("p50", "p90", "p99", "p99.9", "max")
@@ -12,81 +15,79 @@ LATENCY_KEYS = ("p50", "p90", "p99", "p99.9", "max")
 STOLEN_SHARE = 0.10
 
 
-def summarize(values: list[float | None]) -> dict | None:
+def summarize(values: Iterable[float | None]) -> Stat | None:
     vals = [v for v in values if v is not None]
     if not vals:
         return None
-    return {"median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+    return Stat(statistics.median(vals), min(vals), max(vals))
 
 
-def cell_key(run: dict) -> tuple:
-    return (run["scenario"], run["connections"], run["rate"])
+def cell_key(item: RunRecord | Aggregate) -> CellKey:
+    return item.cell_key
 
 
-def aggregate(runs: list[dict], contenders: dict[str, bool]) -> list[dict]:
+def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggregate]:
     """One aggregate per server and cell. Statistics use valid runs only (all runs, flagged, when none
     is valid); a cell with any invalid run is shown but never ranked, so an error never buys a place."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, str, int, int | None], list[RunRecord]] = defaultdict(list)
     for run in runs:
-        groups[(run["server"], *cell_key(run))].append(run)
+        groups[(run.server, *run.cell_key)].append(run)
     out = []
     for (server, scenario, conns, rate), group in groups.items():
-        valid_runs = [r for r in group if r["valid"]]
+        valid_runs = [r for r in group if r.valid]
         basis = valid_runs or group
         latency = None
-        if group[0]["kind"] == "latency":
-            latency = {k: summarize([(r["latency_ms"] or {}).get(k) for r in basis]) for k in LATENCY_KEYS}
+        if group[0].kind == "latency":
+            latency = {k: summarize([(r.latency_ms or {}).get(k) for r in basis]) for k in LATENCY_KEYS}
         out.append(
-            {
-                "server": server,
-                "scenario": scenario,
-                "kind": group[0]["kind"],
-                "connections": conns,
-                "rate": rate,
-                "contender": contenders.get(server, True),
-                "n_runs": len(group),
-                "n_valid": len(valid_runs),
-                "valid": bool(valid_runs) and len(valid_runs) == len(group),
-                "requests_per_s": summarize([r["requests_per_s"] for r in basis]),
-                "achieved_rate": summarize([r["achieved_rate"] for r in basis]) if rate else None,
-                "server_cpu_us_per_request": summarize([r["server_cpu_us_per_request"] for r in basis]),
-                "server_cpu_share": summarize([r.get("server_cpu_share") for r in basis]),
-                "server_peak_rss_bytes": summarize([r["server_peak_rss_bytes"] for r in basis]),
-                "latency_ms": latency,
-                "client_bound_runs": sum(1 for r in group if r["client_bound"]),
-                "client_bound": any(r["client_bound"] for r in basis),
-                "steal_share": summarize([r.get("steal_share") for r in group]),
-                "stolen_runs": sum(1 for r in group if (r.get("steal_share") or 0) >= STOLEN_SHARE),
-                "invalid_reasons": sorted({reason for r in group for reason in r["invalid_reasons"]}),
-                "pct_of_baseline": None,
-                "rank": None,
-            }
+            Aggregate(
+                server=server,
+                scenario=scenario,
+                kind=group[0].kind,
+                connections=conns,
+                rate=rate,
+                contender=contenders.get(server, True),
+                n_runs=len(group),
+                n_valid=len(valid_runs),
+                valid=bool(valid_runs) and len(valid_runs) == len(group),
+                requests_per_s=summarize([r.requests_per_s for r in basis]),
+                achieved_rate=summarize([r.achieved_rate for r in basis]) if rate else None,
+                server_cpu_us_per_request=summarize([r.server_cpu_us_per_request for r in basis]),
+                server_cpu_share=summarize([r.server_cpu_share for r in basis]),
+                server_peak_rss_bytes=summarize([r.server_peak_rss_bytes for r in basis]),
+                latency_ms=latency,
+                client_bound_runs=sum(1 for r in group if r.client_bound),
+                client_bound=any(r.client_bound for r in basis),
+                steal_share=summarize([r.steal_share for r in group]),
+                stolen_runs=sum(1 for r in group if (r.steal_share or 0) >= STOLEN_SHARE),
+                invalid_reasons=sorted({reason for r in group for reason in r.invalid_reasons}),
+            )
         )
     _baseline_pct(out)
     _rank(out)
     return out
 
 
-def _baseline_pct(aggs: list[dict]) -> None:
-    base = {cell_key(a): a for a in aggs if a["server"] == BASELINE and a["valid"] and a["requests_per_s"]}
+def _baseline_pct(aggs: list[Aggregate]) -> None:
+    base = {a.cell_key: a.requests_per_s for a in aggs if a.server == BASELINE and a.valid and a.requests_per_s}
     for a in aggs:
-        b = base.get(cell_key(a))
-        if b and a["requests_per_s"] and b["requests_per_s"]["median"] > 0:
-            a["pct_of_baseline"] = 100.0 * a["requests_per_s"]["median"] / b["requests_per_s"]["median"]
+        b = base.get(a.cell_key)
+        if b and a.requests_per_s and b.median > 0:
+            a.pct_of_baseline = 100.0 * a.requests_per_s.median / b.median
 
 
-def _rank(aggs: list[dict]) -> None:
+def _rank(aggs: list[Aggregate]) -> None:
     """Throughput cells rank by median req/s; latency cells by median p99 (lower is better)."""
-    by_cell: dict[tuple, list[dict]] = defaultdict(list)
+    by_cell: dict[CellKey, list[Aggregate]] = defaultdict(list)
     for a in aggs:
-        if a["contender"] and a["valid"]:
-            by_cell[cell_key(a)].append(a)
+        if a.contender and a.valid:
+            by_cell[a.cell_key].append(a)
     for group in by_cell.values():
-        if group[0]["kind"] == "latency":
-            group = [a for a in group if a["latency_ms"] and a["latency_ms"]["p99"]]
-            group.sort(key=lambda a: a["latency_ms"]["p99"]["median"])
+        ranked: list[tuple[float, Aggregate]]
+        if group[0].kind == "latency":
+            ranked = [(p99.median, a) for a in group if (p99 := (a.latency_ms or {}).get("p99"))]
         else:
-            group = [a for a in group if a["requests_per_s"]]
-            group.sort(key=lambda a: -a["requests_per_s"]["median"])
-        for i, a in enumerate(group, 1):
-            a["rank"] = i
+            ranked = [(-a.requests_per_s.median, a) for a in group if a.requests_per_s]
+        ranked.sort(key=lambda pair: pair[0])
+        for i, (_, a) in enumerate(ranked, 1):
+            a.rank = i

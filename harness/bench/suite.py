@@ -12,12 +12,14 @@ from rich.table import Table
 
 from .. import readiness, registry, tools
 from ..errors import SelectionError
-from ..paths import RESULTS_DIR, ROOT
+from ..manifest import ServerSpec
+from ..paths import RESULTS_DIR
 from . import environment, measure, plan, results, runner, scenarios, stats
+from .records import Aggregate, Stat
 from .report import build as report_build
 
 
-def select_servers(names: list[str] | None) -> list:
+def select_servers(names: list[str] | None) -> list[ServerSpec]:
     specs = registry.discover()
     chosen = registry.select(specs, names) if names else [s for s in specs.values() if s.contender]
     # The calibration row is measured in every run, whatever the filter: % of baseline needs it.
@@ -94,52 +96,16 @@ def run(
     # is the one that was checked out when the servers were started.
     env = environment.collect(specs, found.versions())
     outcome = runner.execute(cfg, runs, console)
-    doc = {
-        "schema_version": results.SCHEMA_VERSION,
-        "run_id": run_id,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": runner.now(),
-        "environment": env,
-        "config": {
-            "profile": profile.name,
-            "duration_s": profile.duration_s,
-            "warmup_s": profile.warmup_s,
-            "repeats": profile.repeats,
-            "server_cpus": sorted(server_cpus),
-            "client_cpus": sorted(client_cpus),
-            "workers": workers,
-            "scenarios_file": str(scenarios_file.relative_to(ROOT) if scenarios_file.is_relative_to(ROOT) else scenarios_file),
-            "client_bound_share": measure.CLIENT_BOUND_SHARE,
-        },
-        "plan": {
-            "servers": [s.name for s in specs],
-            "cells": [c.to_json() for c in plan.cells(chosen, profile.name)],
-            "scenarios": {
-                s.name: {
-                    "description": s.description,
-                    "method": s.method,
-                    "path": s.path,
-                    "pipeline": s.pipeline,
-                    "headline": s.headline,
-                }
-                for s in chosen
-            },
-            "runs": len(runs),
-            "estimated_s": estimate,
-        },
-        "servers": [
-            {
-                "name": s.name,
-                "contender": s.contender,
-                "status": "unavailable" if s.name in outcome.unavailable else "ok",
-                "error": outcome.unavailable.get(s.name),
-            }
-            for s in specs
-        ],
-        "runs": outcome.runs,
-        "failures": outcome.failures,
-        "aggregates": stats.aggregate(outcome.runs, {s.name: s.contender for s in specs}),
-    }
+    doc = results.document(
+        cfg,
+        outcome,
+        run_id=run_id,
+        started=started,
+        environment=env,
+        scenarios_file=scenarios_file,
+        planned_runs=len(runs),
+        estimated_s=estimate,
+    )
     results.write(out_dir, doc)
     # The matrix as it stands when the run ends, kept with the run: a report rebuilt later shows it, not today's.
     readiness.dump(readiness.collect([s for s in specs if s.contender]), out_dir / report_build.READINESS_NAME)
@@ -154,25 +120,25 @@ def run(
     return out_dir
 
 
-def summary_table(doc: dict, console: Console) -> None:
+def summary_table(doc: results.RunDocument, console: Console) -> None:
     """Two compact tables (throughput, latency) of medians, narrow enough for an 80-column terminal."""
-    aggs = sorted(doc["aggregates"], key=lambda a: (a["scenario"], a["connections"], a["rate"] or 0, a["rank"] or 999))
-    thr = [a for a in aggs if a["kind"] == "throughput"]
-    lat = [a for a in aggs if a["kind"] == "latency"]
+    aggs = sorted(doc["aggregates"], key=lambda a: (a.scenario, a.connections, a.rate or 0, a.rank or 999))
+    thr = [a for a in aggs if a.kind == "throughput"]
+    lat = [a for a in aggs if a.kind == "latency"]
     if thr:
         table = Table(title=f"throughput, run {doc['run_id']} (medians)", box=box.SIMPLE_HEAD, pad_edge=False)
         for col in ("scenario", "conns", "server", "#", "req/s", "%base", "µs/req", "MiB", "flags"):
             table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
         for a in thr:
             table.add_row(
-                a["scenario"],
-                str(a["connections"]),
-                a["server"],
-                str(a["rank"] or ""),
-                _f(a["requests_per_s"], "{:,.0f}"),
-                "" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f}",
-                _f(a["server_cpu_us_per_request"], "{:.1f}"),
-                _f(a["server_peak_rss_bytes"], "{:.0f}", 1 / 1048576),
+                a.scenario,
+                str(a.connections),
+                a.server,
+                str(a.rank or ""),
+                _f(a.requests_per_s, "{:,.0f}"),
+                "" if a.pct_of_baseline is None else f"{a.pct_of_baseline:.0f}",
+                _f(a.server_cpu_us_per_request, "{:.1f}"),
+                _f(a.server_peak_rss_bytes, "{:.0f}", 1 / 1048576),
                 _flags(a),
             )
         console.print(table)
@@ -181,22 +147,22 @@ def summary_table(doc: dict, console: Console) -> None:
         for col in ("scenario", "rate", "server", "#", "achieved", "p50", "p99", "p99.9", "max", "flags"):
             table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
         for a in lat:
-            ms = a["latency_ms"] or {}
+            ms = a.latency_ms or {}
             table.add_row(
-                a["scenario"],
-                f"{a['rate']:,}",
-                a["server"],
-                str(a["rank"] or ""),
-                _f(a.get("achieved_rate"), "{:,.0f}"),
+                a.scenario,
+                f"{a.rate:,}",
+                a.server,
+                str(a.rank or ""),
+                _f(a.achieved_rate, "{:,.0f}"),
                 *(_f(ms.get(k), "{:.2f}") for k in ("p50", "p99", "p99.9", "max")),
                 _flags(a),
             )
         console.print(table)
 
 
-def _flags(a: dict) -> str:
-    return " ".join(x for x in ("INVALID" if not a["valid"] else "", "client-bound" if a["client_bound"] else "") if x)
+def _flags(a: Aggregate) -> str:
+    return " ".join(x for x in ("INVALID" if not a.valid else "", "client-bound" if a.client_bound else "") if x)
 
 
-def _f(stat, fmt: str, scale: float = 1.0) -> str:
-    return fmt.format(stat["median"] * scale) if stat else "–"
+def _f(stat: Stat | None, fmt: str, scale: float = 1.0) -> str:
+    return fmt.format(stat.median * scale) if stat else "–"

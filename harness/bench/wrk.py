@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .measure import ToolRun, run_pinned
+from .measure import LoadResult, ToolRun, run_load_generator
 from .scenarios import Scenario
 
 LUA = Path(__file__).with_name("wrk.lua")
@@ -16,17 +15,8 @@ TIMEOUT_S = 4
 
 
 @dataclass
-class WrkResult:
-    duration_s: float
-    requests: int
-    bytes: int
-    errors: dict[str, int]
+class WrkResult(LoadResult):
     latency_us: dict[str, float | None]
-    raw: dict
-
-    @property
-    def error_total(self) -> int:
-        return sum(self.errors.values())
 
 
 def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float, check: bool) -> list[str]:
@@ -72,20 +62,19 @@ def run(
     name: str,
 ) -> tuple[WrkResult, ToolRun]:
     summary_path = out_dir / f"{name}.wrk.json"
-    summary_path.unlink(missing_ok=True)
     cmd = argv(wrk, scenario, url, connections=connections, threads=threads, duration_s=duration_s, check=check)
-    tool = run_pinned(
+    text, tool = run_load_generator(
+        "wrk",
         cmd,
+        output=summary_path,
+        missing="a summary",
+        out_dir=out_dir,
+        name=name,
         cpus=cpus,
         timeout_s=duration_s + 30,
         env=env(scenario, summary_path),
-        stdout_path=out_dir / f"{name}.wrk.stdout",
-        stderr_path=out_dir / f"{name}.wrk.stderr",
     )
-    (out_dir / f"{name}.wrk.cmd").write_text(shlex.join(cmd) + "\n")
-    if tool.returncode != 0 or not summary_path.exists():
-        raise RuntimeError(f"wrk exited {tool.returncode} without a summary: {tool.stderr.strip()[-500:] or tool.stdout[-500:]}")
-    return parse(summary_path.read_text()), tool
+    return parse(text), tool
 
 
 def parse(text: str) -> WrkResult:

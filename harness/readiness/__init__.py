@@ -14,7 +14,7 @@ from .render import TITLE, render_html, render_markdown
 __all__ = ["TITLE", "Row", "SuiteScore", "collect", "dump", "load", "render_html", "render_markdown", "tested_at"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("readiness", help="print the production-readiness matrix from the latest results")
     p.add_argument("names", nargs="*", help="servers (default: every contender)")
     p.add_argument("--html", action="store_true", help="HTML instead of markdown")

@@ -48,7 +48,7 @@ class SuiteScore:
     seconds: float | None = None
 
     @classmethod
-    def of(cls, rows: list[dict] | None, seconds: float | None = None) -> SuiteScore | None:
+    def of(cls, rows: list[dict[str, Any]] | None, seconds: float | None = None) -> SuiteScore | None:
         if not rows:
             return None
         score = cls(total=len(rows), seconds=seconds)
@@ -82,7 +82,7 @@ class Row:
     hardening: SuiteScore | None
     smuggling: SuiteScore | None
     deviations: dict[str, str]
-    soak: dict | None
+    soak: dict[str, Any] | None
     header_timeout: str
     idle_timeout: str
     body_timeout: str
@@ -95,8 +95,7 @@ class Row:
         conformance deviations; behind a proxy: declared hardening gaps (a
         fronting proxy must enforce what the stack does not); not ready: an
         undeclared failure or a failed soak; incomplete: a part not run."""
-        parts = (self.conformance, self.hardening, self.soak)
-        if any(p is None for p in parts):
+        if self.conformance is None or self.hardening is None or self.soak is None:
             return "incomplete"
         if self.conformance.failed or self.hardening.failed or not self.soak.get("passed"):
             return "not ready"
@@ -125,14 +124,15 @@ class Row:
         return f"{head} ({detail})" if detail else head
 
 
-def _load_json(path: Path) -> dict:
+def _load_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        doc: dict[str, Any] = json.loads(path.read_text())
+        return doc
     except (OSError, ValueError):
         return {}
 
 
-def tested_at(entry: dict) -> str:
+def tested_at(entry: dict[str, Any]) -> str:
     """The commit(s) a server's rows were recorded at. Rows from before commits were recorded
     fall back to the entry's recording time, so an undated matrix never passes for a current one."""
     rows = [r for rows in entry.get("suites", {}).values() for r in rows]
@@ -146,7 +146,9 @@ def tested_at(entry: dict) -> str:
 
 
 def collect(
-    specs: list[ServerSpec] | None = None, hostile_path: Path | None = None, soak_records: dict[str, dict] | None = None
+    specs: list[ServerSpec] | None = None,
+    hostile_path: Path | None = None,
+    soak_records: dict[str, dict[str, Any]] | None = None,
 ) -> list[Row]:
     if specs is None:
         specs = registry.select(registry.discover(), None, contenders_only=True)

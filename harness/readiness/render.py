@@ -42,12 +42,15 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
+def _escape_pipes(cell: str) -> str:
+    return cell.replace("|", "\\|")
+
+
 def render_markdown(rows: list[Row], *, heading: bool = False) -> str:
     """The matrix; `heading` adds its own title (the bench report titles its sections itself)."""
-    esc = lambda s: s.replace("|", "\\|")  # noqa: E731
     out = ["## Production readiness", ""] if heading else []
     out += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    out += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in rows]
+    out += ["| " + " | ".join(_escape_pipes(c) for c in _cells(r)) + " |" for r in rows]
     failing = [(r.server, s) for r in rows for s in (r.conformance, r.hardening) if s and s.failed]
     if failing:
         out += ["", "### Failing cases", ""]

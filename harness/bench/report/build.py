@@ -29,18 +29,20 @@ def readiness_sections(run_dir: Path) -> tuple[list[tuple[str, str]], list[tuple
     return [(readiness.TITLE, readiness.render_markdown(rows))], [(readiness.TITLE, readiness.render_html(rows))]
 
 
-def load(run_dir: Path) -> dict:
+def load(run_dir: Path) -> results.RunDocument:
     """A saved run with its aggregates recomputed from its runs, so a rebuilt report applies the
     current statistics and flags rather than those of the harness that ran it."""
     doc = results.load(run_dir)
     contenders = {s["name"]: s["contender"] for s in doc["servers"]}
-    return {**doc, "aggregates": stats.aggregate(doc["runs"], contenders)}
+    doc["aggregates"] = stats.aggregate(doc["runs"], contenders)
+    return doc
 
 
 def build(run_dir: Path, *, compare_dir: Path | None = None, take_screenshot: bool = True) -> ReportFiles:
     doc = load(run_dir)
     view = model.build(doc)
-    compare_rows = compare_id = None
+    compare_rows: list[model.Comparison] | None = None
+    compare_id: str | None = None
     if compare_dir is not None:
         other = load(compare_dir)
         compare_rows, compare_id = model.compare(doc, other), other["run_id"]

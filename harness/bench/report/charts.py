@@ -4,6 +4,7 @@ and SVG (inlined in report.html, so it renders offline)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +12,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from ..records import Aggregate  # noqa: E402
 from ..stats import BASELINE  # noqa: E402
-from .model import MIB, View  # noqa: E402
+from .model import MIB, View, median  # noqa: E402
 
 PERCENTILE_AXIS = ("p50", "p90", "p99", "p99.9", "max")
 INVALID_COLOR = "#d62728"
@@ -38,7 +42,7 @@ def colors(servers: list[str]) -> dict[str, str]:
     return out
 
 
-def _save(fig, name: str, title: str, out_dir: Path) -> Chart:
+def _save(fig: Figure, name: str, title: str, out_dir: Path) -> Chart:
     # Unique SVG ids per chart: several SVGs share one HTML document.
     matplotlib.rcParams["svg.hashsalt"] = name
     fig.tight_layout()
@@ -52,12 +56,12 @@ def _save(fig, name: str, title: str, out_dir: Path) -> Chart:
     return Chart(name, title, svg, png)
 
 
-def _legend_marks(ax, rows: list[dict]) -> None:
+def _legend_marks(ax: Axes, rows: list[Aggregate]) -> None:
     """Explains the hatching, only when some bar carries it."""
     handles = []
-    if any(a["client_bound"] for a in rows):
+    if any(a.client_bound for a in rows):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="client-bound"))
-    if any(not a["valid"] for a in rows):
+    if any(not a.valid for a in rows):
         handles.append(Patch(facecolor="white", edgecolor=INVALID_COLOR, hatch="xx", label="invalid (errors)"))
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
@@ -65,52 +69,51 @@ def _legend_marks(ax, rows: list[dict]) -> None:
 
 def throughput_bars(view: View, scenario: str, col: dict[str, str], out_dir: Path) -> Chart:
     conns = view.headline(scenario)
-    rows = [a for a in view.throughput[scenario][conns] if a["requests_per_s"]]
+    rows = [(a, a.requests_per_s) for a in view.throughput[scenario][conns] if a.requests_per_s][::-1]
     fig, ax = plt.subplots(figsize=(9, 0.45 * max(3, len(rows)) + 1.2))
-    names = [a["server"] for a in rows][::-1]
-    rows = rows[::-1]
-    med = [a["requests_per_s"]["median"] for a in rows]
-    lo = [m - a["requests_per_s"]["min"] for m, a in zip(med, rows, strict=True)]
-    hi = [a["requests_per_s"]["max"] - m for m, a in zip(med, rows, strict=True)]
+    names = [a.server for a, _ in rows]
+    med = [rps.median for _, rps in rows]
+    lo = [rps.median - rps.min for _, rps in rows]
+    hi = [rps.max - rps.median for _, rps in rows]
     bars = ax.barh(names, med, xerr=[lo, hi], capsize=3, color=[col.get(n, "#333") for n in names], error_kw={"elinewidth": 1})
-    for bar, a in zip(bars, rows, strict=True):
-        if a["client_bound"]:
+    for bar, (a, rps) in zip(bars, rows, strict=True):
+        if a.client_bound:
             bar.set_hatch("///")
-        if not a["valid"]:
+        if not a.valid:
             bar.set_hatch("xx")
             bar.set_edgecolor(INVALID_COLOR)
             bar.set_alpha(0.5)
-        label = f"{a['requests_per_s']['median']:,.0f}"
-        if a["pct_of_baseline"] is not None and a["server"] != BASELINE:
-            label += f"  ({a['pct_of_baseline']:.0f} %)"
+        label = f"{rps.median:,.0f}"
+        if a.pct_of_baseline is not None and a.server != BASELINE:
+            label += f"  ({a.pct_of_baseline:.0f} %)"
         # Right of the whisker, so the label never covers the spread.
-        ax.text(a["requests_per_s"]["max"], bar.get_y() + bar.get_height() / 2, "  " + label, va="center", fontsize=8)
+        ax.text(rps.max, bar.get_y() + bar.get_height() / 2, "  " + label, va="center", fontsize=8)
     ax.set_xlabel("requests per second (median, whiskers min–max)")
     ax.set_title(f"{scenario} — {conns} connections")
-    ax.set_xlim(0, max([a["requests_per_s"]["max"] for a in rows] + [1]) * 1.3)
+    ax.set_xlim(0, max([rps.max for _, rps in rows] + [1]) * 1.3)
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="x", alpha=0.3)
-    _legend_marks(ax, rows)
+    _legend_marks(ax, [a for a, _ in rows])
     return _save(fig, f"rps-{scenario}", f"{scenario}: req/s per server at {conns} connections", out_dir)
 
 
 def throughput_vs_connections(view: View, scenario: str, col: dict[str, str], out_dir: Path) -> Chart:
     by_conns = view.throughput[scenario]
     fig, ax = plt.subplots(figsize=(9, 5))
-    series: dict[str, list[tuple[int, dict]]] = {}
+    series: dict[str, list[tuple[int, float, Aggregate]]] = {}
     for conns, aggs in by_conns.items():
         for a in aggs:
-            if a["requests_per_s"]:
-                series.setdefault(a["server"], []).append((conns, a))
+            if a.requests_per_s:
+                series.setdefault(a.server, []).append((conns, a.requests_per_s.median, a))
     for server, points in series.items():
-        xs = [c for c, _ in points]
-        ys = [a["requests_per_s"]["median"] for _, a in points]
+        xs = [c for c, _, _ in points]
+        ys = [m for _, m, _ in points]
         ax.plot(xs, ys, marker="o", label=server, color=col.get(server, "#333"), linestyle="--" if server == BASELINE else "-")
-        for c, a in points:
-            if not a["valid"]:
-                ax.plot([c], [a["requests_per_s"]["median"]], marker="x", markersize=12, color=INVALID_COLOR)
-            elif a["client_bound"]:
-                ax.plot([c], [a["requests_per_s"]["median"]], marker="o", markersize=11, markerfacecolor="none", color="black")
+        for c, m, a in points:
+            if not a.valid:
+                ax.plot([c], [m], marker="x", markersize=12, color=INVALID_COLOR)
+            elif a.client_bound:
+                ax.plot([c], [m], marker="o", markersize=11, markerfacecolor="none", color="black")
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(by_conns), [str(c) for c in sorted(by_conns)])
     ax.set_xlabel("connections")
@@ -128,19 +131,19 @@ def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path
     fig, axes = plt.subplots(1, len(by_rate), figsize=(max(7.0, 4.5 * len(by_rate) + 1), 4.8), squeeze=False, sharey=True)
     for ax, (rate, aggs) in zip(axes[0], by_rate.items(), strict=True):
         for a in aggs:
-            lat = a["latency_ms"] or {}
-            pts = [(i, lat[k]["median"]) for i, k in enumerate(PERCENTILE_AXIS) if lat.get(k)]
+            lat = a.latency_ms or {}
+            pts = [(i, stat.median) for i, k in enumerate(PERCENTILE_AXIS) if (stat := lat.get(k))]
             if not pts:
                 continue
-            style = {"linestyle": ":" if not a["valid"] else ("--" if a["server"] == BASELINE else "-")}
-            label = a["server"] + (" (invalid)" if not a["valid"] else "") + (" (client-bound)" if a["client_bound"] else "")
+            linestyle = ":" if not a.valid else ("--" if a.server == BASELINE else "-")
+            label = a.server + (" (invalid)" if not a.valid else "") + (" (client-bound)" if a.client_bound else "")
             ax.plot(
                 [p[0] for p in pts],
                 [p[1] for p in pts],
                 marker="o",
                 label=label,
-                color=INVALID_COLOR if not a["valid"] else col.get(a["server"], "#333"),
-                **style,
+                color=INVALID_COLOR if not a.valid else col.get(a.server, "#333"),
+                linestyle=linestyle,
             )
         ax.set_xticks(range(len(PERCENTILE_AXIS)), PERCENTILE_AXIS)
         ax.set_yscale("log")
@@ -154,7 +157,9 @@ def latency_curves(view: View, scenario: str, col: dict[str, str], out_dir: Path
     return _save(fig, f"latency-{scenario}", f"{scenario}: latency percentiles", out_dir)
 
 
-def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Path) -> Chart | None:
+def _dot_plot(
+    view: View, value: Callable[[Aggregate], float | None], xlabel: str, name: str, title: str, out_dir: Path
+) -> Chart | None:
     """One row per server, one coloured dot per scenario (headline cell): readable with many servers."""
     scenarios = list(view.throughput) + list(view.latency)
     cells = {s: view.headline_rows(s) for s in view.throughput}
@@ -165,7 +170,7 @@ def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Pa
     cmap = plt.get_cmap("tab10")
     drew = False
     for j, s in enumerate(scenarios):
-        pts = [(servers.index(a["server"]), value(a), a) for a in cells[s] if a["server"] in servers and value(a)]
+        pts = [(servers.index(a.server), v, a) for a in cells[s] if a.server in servers and (v := value(a))]
         if not pts:
             continue
         drew = True
@@ -177,7 +182,7 @@ def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Pa
             label=s,
             s=28,
             marker="o",
-            edgecolors=[INVALID_COLOR if not p[2]["valid"] else "none" for p in pts],
+            edgecolors=[INVALID_COLOR if not p[2].valid else "none" for p in pts],
             linewidths=1.5,
         )
     if not drew:
@@ -196,7 +201,7 @@ def _dot_plot(view: View, value, xlabel: str, name: str, title: str, out_dir: Pa
 def cpu_per_request(view: View, out_dir: Path) -> Chart | None:
     return _dot_plot(
         view,
-        lambda a: (a["server_cpu_us_per_request"] or {}).get("median"),
+        lambda a: median(a.server_cpu_us_per_request),
         "server CPU µs per request (median; lower is better)",
         "cpu-per-request",
         "Server CPU per request, by scenario",
@@ -207,7 +212,7 @@ def cpu_per_request(view: View, out_dir: Path) -> Chart | None:
 def memory(view: View, out_dir: Path) -> Chart | None:
     return _dot_plot(
         view,
-        lambda a: (a["server_peak_rss_bytes"] or {}).get("median", 0) / MIB or None,
+        lambda a: (median(a.server_peak_rss_bytes) or 0) / MIB or None,
         "server peak RSS, MiB (median)",
         "memory",
         "Server peak memory (RSS), by scenario",

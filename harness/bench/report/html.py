@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from .charts import Chart
-from .model import SUMMARY_MARKS, View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed, summary
+from .model import (
+    Comparison,
+    Note,
+    Row,
+    Table,
+    View,
+    busy_machine_note,
+    environment_rows,
+    latency_table,
+    summary,
+    throughput_table,
+)
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
@@ -24,35 +36,24 @@ pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;f
 """
 
 
-def _badges(a: dict) -> str:
-    out = ""
-    if not a["valid"]:
-        out += f'<span class="badge inv" title="{escape("; ".join(a.get("invalid_reasons", [])))}">invalid</span>'
-    if a["client_bound"]:
-        out += f'<span class="badge cb">client-bound {a["client_bound_runs"]}/{a["n_runs"]}</span>'
-    if not a["contender"]:
-        out += '<span class="badge cal">calibration</span>'
-    if rate_missed(a):
-        out += '<span class="badge cb" title="achieved under 95 % of the target rate">rate not reached</span>'
-    if a.get("stolen_runs"):
-        out += (
-            '<span class="badge cb" title="the hypervisor took ≥ 10 % of the pinned CPUs\' time in that many rounds">'
-            f"CPU stolen {a['stolen_runs']}/{a['n_runs']}</span>"
-        )
-    return out
+def _badge(n: Note) -> str:
+    if n.kind == "invalid":
+        return f'<span class="badge inv" title="{escape("; ".join(n.reasons))}">invalid</span>'
+    if n.kind == "client-bound":
+        return f'<span class="badge cb">client-bound {n.count}</span>'
+    if n.kind == "calibration":
+        return '<span class="badge cal">calibration</span>'
+    if n.kind == "rate not reached":
+        return '<span class="badge cb" title="achieved under 95 % of the target rate">rate not reached</span>'
+    # "CPU stolen"
+    return (
+        '<span class="badge cb" title="the hypervisor took ≥ 10 % of the pinned CPUs\' time in that many rounds">'
+        f"CPU stolen {n.count}</span>"
+    )
 
 
-def _row_class(a: dict) -> str:
-    return "invalid" if not a["valid"] else ("calib" if not a["contender"] else "")
-
-
-def _share(a: dict) -> str:
-    stat = a.get("server_cpu_share")
-    return "–" if not stat else f"{100 * stat['median']:.0f} %"
-
-
-def _m(stat):
-    return stat["median"] if stat else None
+def _row_class(r: Row) -> str:
+    return "invalid" if not r.valid else ("calib" if not r.contender else "")
 
 
 def _figure(chart: Chart) -> str:
@@ -62,41 +63,18 @@ def _figure(chart: Chart) -> str:
     )
 
 
-def _throughput_table(by_conns: dict[int, list[dict]]) -> str:
+def _cells_table(table: Table) -> str:
     head = (
-        "<tr><th>#</th><th class=l>server</th><th>conns</th><th>req/s</th><th>min–max</th><th>% of baseline</th>"
-        "<th>server CPU µs/req</th><th>server CPU busy</th><th>peak RSS MiB</th><th class=l>notes</th></tr>"
+        "<tr><th>#</th><th class=l>server</th>"
+        + "".join(f"<th>{escape(c)}</th>" for c in table.columns)
+        + "<th class=l>notes</th></tr>"
     )
-    rows = []
-    for conns, aggs in by_conns.items():
-        for a in aggs:
-            pct = "–" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f} %"
-            rows.append(
-                f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
-                f"<td class=l>{escape(a['server'])}</td><td>{conns}</td>"
-                f"<td>{fmt_int(_m(a['requests_per_s']))}</td><td>{fmt_range(a['requests_per_s'])}</td>"
-                f"<td>{pct}</td><td>{fmt_ms(_m(a['server_cpu_us_per_request']))}</td><td>{_share(a)}</td>"
-                f"<td>{fmt_mib(_m(a['server_peak_rss_bytes']))}</td><td class=l>{_badges(a)}</td></tr>"
-            )
-    return f"<table>{head}{''.join(rows)}</table>"
-
-
-def _latency_table(by_rate: dict[int, list[dict]]) -> str:
-    head = (
-        "<tr><th>#</th><th class=l>server</th><th>target req/s</th><th>achieved</th><th>p50</th><th>p90</th>"
-        "<th>p99</th><th>p99.9</th><th>max</th><th>server CPU µs/req</th><th class=l>notes</th></tr>"
-    )
-    rows = []
-    for rate, aggs in by_rate.items():
-        for a in aggs:
-            lat = a["latency_ms"] or {}
-            cells = "".join(f"<td>{fmt_ms(_m(lat.get(k)))}</td>" for k in ("p50", "p90", "p99", "p99.9", "max"))
-            rows.append(
-                f'<tr class="{_row_class(a)}"><td class=rank>{a["rank"] or ""}</td>'
-                f"<td class=l>{escape(a['server'])}</td><td>{fmt_int(rate)}</td>"
-                f"<td>{fmt_int(_m(a.get('achieved_rate')))}</td>{cells}"
-                f"<td>{fmt_ms(_m(a['server_cpu_us_per_request']))}</td><td class=l>{_badges(a)}</td></tr>"
-            )
+    rows = [
+        f'<tr class="{_row_class(r)}"><td class=rank>{r.rank or ""}</td><td class=l>{escape(r.server)}</td>'
+        + "".join(f"<td>{escape(c.text)}</td>" for c in r.cells)
+        + f"<td class=l>{''.join(map(_badge, r.notes))}</td></tr>"
+        for r in table.rows
+    ]
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -108,10 +86,7 @@ def _summary_table(view: View) -> str:
     body = []
     for server, contender, cells in table.rows:
         tds = "".join(
-            f'<td class="{"" if c.valid else "bad"}" title="{escape(", ".join(c.marks))}">{escape(c.text)}'
-            + "".join(f" {SUMMARY_MARKS[m]}" for m in c.marks)
-            + "</td>"
-            for c in cells
+            f'<td class="{"" if c.valid else "bad"}" title="{escape(", ".join(c.marks))}">{escape(c.marked)}</td>' for c in cells
         )
         label = escape(server) + ("" if contender else ' <span class="badge cal">calibration</span>')
         body.append(f'<tr class="{"" if contender else "calib"}"><td class=l>{label}</td>{tds}</tr>')
@@ -124,21 +99,16 @@ def _summary_table(view: View) -> str:
     )
 
 
-def _compare_table(rows: list[dict]) -> str:
+def _compare_table(rows: list[Comparison]) -> str:
     head = (
         "<tr><th class=l>scenario</th><th>conns / rate</th><th class=l>server</th><th>this</th><th>other</th><th>ratio</th></tr>"
     )
-    body = []
-    for r in rows:
-        fmt = fmt_ms if r["kind"] == "latency" else fmt_int
-        better = r["ratio"] is not None and ((r["ratio"] > 1) != (r["kind"] == "latency"))
-        cls = "" if r["ratio"] is None or abs(r["ratio"] - 1) < 0.03 else ("up" if better else "down")
-        ratio = "–" if r["ratio"] is None else f"{r['ratio']:.3f}"
-        body.append(
-            f'<tr class="{"" if r["valid"] else "invalid"}"><td class=l>{escape(r["scenario"])}</td>'
-            f"<td>{r['rate'] or r['connections']}</td><td class=l>{escape(r['server'])}</td>"
-            f'<td>{fmt(r["this"])}</td><td>{fmt(r["other"])}</td><td class="{cls}">{ratio}</td></tr>'
-        )
+    body = [
+        f'<tr class="{"" if r.valid else "invalid"}"><td class=l>{escape(r.scenario)}</td>'
+        f"<td>{r.load}</td><td class=l>{escape(r.server)}</td>"
+        f'<td>{r.this_text}</td><td>{r.other_text}</td><td class="{r.trend}">{r.ratio_text}</td></tr>'
+        for r in rows
+    ]
     return f"<table>{head}{''.join(body)}</table>"
 
 
@@ -146,9 +116,9 @@ def render(
     view: View,
     charts: list[Chart],
     *,
-    compare_rows: list[dict] | None = None,
+    compare_rows: list[Comparison] | None = None,
     compare_id: str | None = None,
-    extra_html: list[tuple[str, str]] = (),
+    extra_html: Sequence[tuple[str, str]] = (),
 ) -> str:
     doc, env, cfg = view.doc, view.doc["environment"], view.doc["config"]
     by_name = {c.name: c for c in charts}
@@ -175,11 +145,11 @@ def render(
     parts.append(_summary_table(view))
     parts.append("<h2>Throughput (wrk, closed loop)</h2>")
     for scenario, by_conns in view.throughput.items():
-        desc = view.scenario_info.get(scenario, {}).get("description", "")
+        desc = view.description(scenario)
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
         parts.append(
             f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
-            f"<p class=meta>{escape(desc)}</p>{figs}{_throughput_table(by_conns)}</section>"
+            f"<p class=meta>{escape(desc)}</p>{figs}{_cells_table(throughput_table(by_conns))}</section>"
         )
     if view.latency:
         parts.append(
@@ -189,7 +159,7 @@ def render(
         )
         for scenario, by_rate in view.latency.items():
             fig = _figure(by_name[f"latency-{scenario}"]) if f"latency-{scenario}" in by_name else ""
-            parts.append(f"<section class=card><h3>{escape(scenario)}</h3>{fig}{_latency_table(by_rate)}</section>")
+            parts.append(f"<section class=card><h3>{escape(scenario)}</h3>{fig}{_cells_table(latency_table(by_rate))}</section>")
     eff = "".join(_figure(by_name[n]) for n in ("cpu-per-request", "memory") if n in by_name)
     if eff:
         parts.append(f"<h2>Efficiency</h2><section class=card>{eff}</section>")
@@ -206,12 +176,7 @@ def render(
         parts.append(f"<h2>Failures</h2><section class=card>{items}</section>")
     for title, body in extra_html:
         parts.append(f'<h2>{escape(title)}</h2><section class="card hook">{body}</section>')
-    fw_rows = "".join(
-        f"<tr><td class=l>{escape(n)}</td><td class=l>{escape(f['framework'])} {escape(f['version'])}</td>"
-        f"<td class=l>{escape(f['runtime'])}</td><td class=l>{escape(f['io_model'])}</td>"
-        f"<td class=l>{'yes' if f['contender'] else 'calibration'}</td></tr>"
-        for n, f in env["frameworks"].items()
-    )
+    fw_rows = "".join("<tr>" + "".join(f"<td class=l>{escape(c)}</td>" for c in row) + "</tr>" for row in environment_rows(doc))
     parts.append(
         f"<h2>Environment</h2><section class=card><table><tr><th class=l>server</th><th class=l>framework</th>"
         f"<th class=l>runtime</th><th class=l>I/O</th><th class=l>contender</th></tr>{fw_rows}</table>"

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from .model import SUMMARY_MARKS, View, busy_machine_note, fmt_int, fmt_mib, fmt_ms, fmt_range, rate_missed, summary
+from collections.abc import Sequence
+
+from ..records import Aggregate
+from .model import (
+    Comparison,
+    Note,
+    Table,
+    View,
+    busy_machine_note,
+    environment_rows,
+    latency_table,
+    notes,
+    summary,
+    throughput_table,
+)
 
 LEGEND = (
     "**Legend** — ⚠ *client-bound*: the load generator used ≥ 90 % of its CPUs, so the number is a floor "
@@ -15,17 +29,20 @@ LEGEND = (
 )
 
 
-def _mark(a: dict) -> str:
-    marks = []
-    if not a["valid"]:
-        marks.append("✗ invalid: " + "; ".join(a.get("invalid_reasons", [])[:2]))
-    if a["client_bound"]:
-        marks.append(f"⚠ client-bound ({a['client_bound_runs']}/{a['n_runs']})")
-    if rate_missed(a):
-        marks.append("⚠ rate not reached")
-    if a.get("stolen_runs"):
-        marks.append(f"⚠ CPU stolen ({a['stolen_runs']}/{a['n_runs']})")
-    return " ".join(marks)
+def _note(n: Note) -> str | None:
+    if n.kind == "invalid":
+        return "✗ invalid: " + "; ".join(n.reasons[:2])
+    if n.kind == "calibration":
+        return None  # the legend says which row is the baseline
+    return f"⚠ {n.kind}" + (f" ({n.count})" if n.count else "")
+
+
+def _notes(ns: list[Note]) -> str:
+    return " ".join(text for text in map(_note, ns) if text is not None)
+
+
+def _mark(a: Aggregate) -> str:
+    return _notes(notes(a))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -34,8 +51,17 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def _cells_table(table: Table) -> list[str]:
+    rows = [[str(r.rank or ""), f"`{r.server}`", *(c.text for c in r.cells), _notes(r.notes)] for r in table.rows]
+    return _table(["#", "server", *table.columns, "notes"], rows)
+
+
 def render(
-    view: View, *, compare_rows: list[dict] | None = None, compare_id: str | None = None, extra: list[tuple[str, str]] = ()
+    view: View,
+    *,
+    compare_rows: list[Comparison] | None = None,
+    compare_id: str | None = None,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> str:
     doc = view.doc
     env, cfg = doc["environment"], doc["config"]
@@ -60,40 +86,9 @@ def render(
     out += _summary(view)
     out += ["## Throughput (wrk, closed loop)", ""]
     for scenario, by_conns in view.throughput.items():
-        desc = view.scenario_info.get(scenario, {}).get("description", "")
+        desc = view.description(scenario)
         out += [f"### {scenario}" + (f" — {desc}" if desc else ""), ""]
-        rows = []
-        for conns, aggs in by_conns.items():
-            for a in aggs:
-                rows.append(
-                    [
-                        str(a["rank"] or ""),
-                        f"`{a['server']}`",
-                        str(conns),
-                        fmt_int(_m(a["requests_per_s"])),
-                        fmt_range(a["requests_per_s"]),
-                        "–" if a["pct_of_baseline"] is None else f"{a['pct_of_baseline']:.0f} %",
-                        fmt_ms(_m(a["server_cpu_us_per_request"])),
-                        _pct(a.get("server_cpu_share")),
-                        fmt_mib(_m(a["server_peak_rss_bytes"])),
-                        _mark(a),
-                    ]
-                )
-        out += _table(
-            [
-                "#",
-                "server",
-                "conns",
-                "req/s",
-                "min–max",
-                "% of baseline",
-                "server CPU µs/req",
-                "server CPU busy",
-                "peak RSS MiB",
-                "notes",
-            ],
-            rows,
-        ) + [""]
+        out += _cells_table(throughput_table(by_conns)) + [""]
     if view.latency:
         out += [
             "## Latency at fixed request rates (oha, open loop, coordinated-omission corrected)",
@@ -104,25 +99,7 @@ def render(
         ]
         for scenario, by_rate in view.latency.items():
             out += [f"### {scenario}", ""]
-            rows = []
-            for rate, aggs in by_rate.items():
-                for a in aggs:
-                    lat = a["latency_ms"] or {}
-                    rows.append(
-                        [
-                            str(a["rank"] or ""),
-                            f"`{a['server']}`",
-                            fmt_int(rate),
-                            fmt_int(_m(a.get("achieved_rate"))),
-                            *(fmt_ms(_m(lat.get(k))) for k in ("p50", "p90", "p99", "p99.9", "max")),
-                            fmt_ms(_m(a["server_cpu_us_per_request"])),
-                            _mark(a),
-                        ]
-                    )
-            out += _table(
-                ["#", "server", "target req/s", "achieved", "p50", "p90", "p99", "p99.9", "max", "server CPU µs/req", "notes"],
-                rows,
-            ) + [""]
+            out += _cells_table(latency_table(by_rate)) + [""]
     if compare_rows is not None:
         out += [
             f"## Comparison with `{compare_id}`",
@@ -132,15 +109,7 @@ def render(
             "",
         ]
         rows = [
-            [
-                r["scenario"],
-                str(r["rate"] or r["connections"]),
-                f"`{r['server']}`",
-                fmt_ms(r["this"]) if r["kind"] == "latency" else fmt_int(r["this"]),
-                fmt_ms(r["other"]) if r["kind"] == "latency" else fmt_int(r["other"]),
-                "–" if r["ratio"] is None else f"{r['ratio']:.3f}",
-                "" if r["valid"] else "✗",
-            ]
+            [r.scenario, r.load, f"`{r.server}`", r.this_text, r.other_text, r.ratio_text, "" if r.valid else "✗"]
             for r in compare_rows
         ]
         out += _table(["scenario", "conns / rate", "server", "this", "other", "ratio", ""], rows) + [""]
@@ -151,16 +120,7 @@ def render(
     for title, body in extra:
         out += [f"## {title}", "", body.strip(), ""]
     out += ["## Environment", ""]
-    rows = [
-        [
-            f"`{name}`",
-            f"{fw['framework']} {fw['version']}",
-            fw["runtime"],
-            fw["io_model"],
-            "yes" if fw["contender"] else "calibration",
-        ]
-        for name, fw in env["frameworks"].items()
-    ]
+    rows = [[f"`{name}`", *rest] for name, *rest in environment_rows(doc)]
     out += _table(["server", "framework", "runtime", "I/O", "contender"], rows) + [""]
     out += [f"Python {env['python']}; {env.get('os', '')}. Raw tool outputs: `raw/`; server logs: `logs/`.", ""]
     return "\n".join(out)
@@ -171,8 +131,7 @@ def _summary(view: View) -> list[str]:
     if not table.rows:
         return []
     rows = [
-        [f"`{server}`" + ("" if contender else " (calibration)")]
-        + [cell.text + "".join(" " + SUMMARY_MARKS[m] for m in cell.marks) for cell in cells]
+        [f"`{server}`" + ("" if contender else " (calibration)"), *(cell.marked for cell in cells)]
         for server, contender, cells in table.rows
     ]
     return [
@@ -186,14 +145,6 @@ def _summary(view: View) -> list[str]:
         *_table(["server", *table.columns], rows),
         "",
     ]
-
-
-def _pct(stat: dict | None) -> str:
-    return "–" if not stat else f"{100 * stat['median']:.0f} %"
-
-
-def _m(stat: dict | None) -> float | None:
-    return stat["median"] if stat else None
 
 
 def _cpus(cpus: list[int]) -> str:

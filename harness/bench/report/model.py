@@ -1,213 +1,52 @@
 """What every part of the report shows, derived once from results.json: ordered rows per cell,
-headline cells per scenario, per-server colours, comparisons with another run."""
+headline cells per scenario, and the report's tables as rows of formatted cells with their flags.
+report.md and report.html draw the same tables; only the markup differs, so a number reads the same
+in both."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
+from ..records import Aggregate, Stat
+from ..results import RunDocument, ScenarioInfo
 from ..stats import BASELINE
 
 MIB = 1024 * 1024
 
+# One scenario's cells: connections (throughput) or rate (latency) -> its aggregates, in report order.
+ByLoad = dict[int, list[Aggregate]]
+
 
 @dataclass
 class View:
-    doc: dict
-    throughput: dict[str, dict[int, list[dict]]]  # scenario -> connections -> ordered aggregates
-    latency: dict[str, dict[int, list[dict]]]  # scenario -> rate -> ordered aggregates
+    doc: RunDocument
+    throughput: dict[str, ByLoad]  # scenario -> connections -> ordered aggregates
+    latency: dict[str, ByLoad]  # scenario -> rate -> ordered aggregates
     servers: list[str]
-    scenario_info: dict[str, dict]
+    scenario_info: Mapping[str, ScenarioInfo]
 
     def headline(self, scenario: str) -> int:
         conns = sorted(self.throughput[scenario])
-        wanted = self.scenario_info.get(scenario, {}).get("headline")
-        return wanted if wanted in conns else conns[-1]
+        info = self.scenario_info.get(scenario)
+        wanted = info.get("headline") if info else None
+        return wanted if wanted is not None and wanted in conns else conns[-1]
 
-    def headline_rows(self, scenario: str) -> list[dict]:
+    def headline_rows(self, scenario: str) -> list[Aggregate]:
         return self.throughput[scenario][self.headline(scenario)]
 
-
-# The scenario whose server CPU per request the summary shows (its headline connection count).
-EFFICIENCY_SCENARIO = "json"
-SUMMARY_MARKS = {"invalid": "✗", "client-bound": "⚠", "rate not reached": "†", "CPU stolen": "‡"}
-
-
-@dataclass
-class SummaryCell:
-    text: str
-    marks: list[str]  # keys of SUMMARY_MARKS
-    valid: bool = True
+    def description(self, scenario: str) -> str:
+        info = self.scenario_info.get(scenario)
+        return info.get("description", "") if info else ""
 
 
-@dataclass
-class Summary:
-    """One row per server, one column per headline number: the table to read first."""
-
-    columns: list[str]
-    rows: list[tuple[str, bool, list[SummaryCell]]]  # server, contender, cells
+# --- numbers as the report writes them -------------------------------------------------------------
 
 
-def summary(view: View) -> Summary:
-    picks: list[tuple[str, dict[str, dict], str]] = []  # column label, aggregate per server, metric
-    for scenario in view.throughput:
-        conns = view.headline(scenario)
-        picks.append((f"{scenario} @{conns} req/s", _by_server(view.throughput[scenario][conns]), "rps"))
-    eff = EFFICIENCY_SCENARIO if EFFICIENCY_SCENARIO in view.throughput else next(iter(view.throughput), None)
-    if eff is not None:
-        conns = view.headline(eff)
-        picks.append((f"µs CPU/req ({eff} @{conns})", _by_server(view.throughput[eff][conns]), "us"))
-    for scenario, by_rate in view.latency.items():
-        for rate, aggs in by_rate.items():
-            label = f"p99 ms @{rate / 1000:g}k/s" if len(view.latency) == 1 else f"{scenario} p99 ms @{rate / 1000:g}k/s"
-            picks.append((label, _by_server(aggs), "p99"))
-    first = next(iter(view.throughput), None)
-    ordered = [a["server"] for a in view.headline_rows(first) if a["server"] != BASELINE] if first else []
-    servers = ordered + [s for s in view.servers if s not in ordered and s != BASELINE]
-    servers += [BASELINE] if BASELINE in view.servers else []
-    rows = []
-    for server in servers:
-        cells = [_summary_cell(by.get(server), metric) for _, by, metric in picks]
-        contender = next((by[server]["contender"] for _, by, _ in picks if server in by), server != BASELINE)
-        rows.append((server, contender, cells))
-    return Summary([label for label, _, _ in picks], rows)
-
-
-def _by_server(aggs: list[dict]) -> dict[str, dict]:
-    return {a["server"]: a for a in aggs}
-
-
-def _summary_cell(a: dict | None, metric: str) -> SummaryCell:
-    if a is None:
-        return SummaryCell("–", [])
-    marks = [m for m, on in (("invalid", not a["valid"]), ("client-bound", a["client_bound"])) if on]
-    if metric == "rps":
-        text = fmt_int(_med(a["requests_per_s"]))
-    elif metric == "us":
-        text = fmt_ms(_med(a["server_cpu_us_per_request"]))
-    else:
-        text = fmt_ms(_med((a["latency_ms"] or {}).get("p99")))
-        marks += ["rate not reached"] if rate_missed(a) else []
-    marks += ["CPU stolen"] if a.get("stolen_runs") else []
-    return SummaryCell(text, marks, a["valid"])
-
-
-def order(rows: list[dict], kind: str) -> list[dict]:
-    """Ranked rows first by rank, then unranked contenders, then the baseline: calibration goes last."""
-
-    def key(a: dict):
-        if a["rank"] is not None:
-            return (0, a["rank"], a["server"])
-        if a["server"] == BASELINE:
-            return (2, 0, a["server"])
-        value = (a["requests_per_s"] or {}).get("median", 0) if kind == "throughput" else 0
-        return (1, -value, a["server"])
-
-    return sorted(rows, key=key)
-
-
-def build(doc: dict) -> View:
-    thr: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    lat: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for a in doc["aggregates"]:
-        if a["kind"] == "latency":
-            lat[a["scenario"]][a["rate"]].append(a)
-        else:
-            thr[a["scenario"]][a["connections"]].append(a)
-    scen_order = [c["scenario"] for c in doc["plan"]["cells"]]
-
-    def sort_scen(d, kind):
-        return {s: {k: order(v, kind) for k, v in sorted(d[s].items())} for s in sorted(d, key=scen_order.index)}
-
-    return View(
-        doc,
-        sort_scen(thr, "throughput"),
-        sort_scen(lat, "latency"),
-        list(doc["plan"]["servers"]),
-        doc["plan"].get("scenarios", {}),
-    )
-
-
-# Median share of the pinned CPUs' time taken by the hypervisor for other guests above which a
-# run's numbers are called noisy.
-STEAL_NOTE_SHARE = 0.05
-
-
-def busy_machine_note(doc: dict) -> str | None:
-    """A warning when other work competed for the CPUs: the bench itself keeps about one runnable
-    thread per pinned CPU busy, so a load average well above that means someone else was running;
-    on a virtual machine, steal time is the host's other guests taking the CPUs away."""
-    notes = []
-    loads = sorted(r["loadavg_1m"] for r in doc["runs"] if r.get("loadavg_1m") is not None)
-    cfg = doc["config"]
-    expected = len(cfg["server_cpus"]) + len(cfg["client_cpus"])
-    if loads and loads[len(loads) // 2] > 1.5 * expected:
-        median = loads[len(loads) // 2]
-        notes.append(
-            f"The machine was busy: the 1-minute load average was {median:.1f} (median over runs, max {loads[-1]:.1f}) "
-            f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other "
-            f"work competed for the pinned CPUs."
-        )
-    steals = sorted(r["steal_share"] for r in doc["runs"] if r.get("steal_share") is not None)
-    if steals and steals[len(steals) // 2] > STEAL_NOTE_SHARE:
-        notes.append(
-            f"The hypervisor took {100 * steals[len(steals) // 2]:.0f} % of the pinned CPUs' time for other guests "
-            f"(steal, median over runs; max {100 * steals[-1]:.0f} %)."
-        )
-    if not notes:
-        return None
-    return " ".join(notes) + " Treat these numbers as indicative only and re-run on a quiet machine."
-
-
-def rate_missed(a: dict) -> bool:
-    """An open-loop run that could not keep its target rate: the server (or the client) fell behind,
-    and the latency shown includes the queue that built up."""
-    achieved = a.get("achieved_rate")
-    return bool(a.get("rate")) and achieved is not None and achieved["median"] < 0.95 * a["rate"]
-
-
-def flags(a: dict) -> list[str]:
-    out = []
-    if not a["valid"]:
-        out.append("invalid")
-    if a["client_bound"]:
-        out.append("client-bound")
-    if not a["contender"]:
-        out.append("calibration")
-    return out
-
-
-def compare(doc: dict, other: dict) -> list[dict]:
-    """Per server and cell present in both runs: this/other for median req/s, and for median p99 latency."""
-    theirs = {(a["server"], a["scenario"], a["connections"], a["rate"]): a for a in other["aggregates"]}
-    rows = []
-    for a in doc["aggregates"]:
-        b = theirs.get((a["server"], a["scenario"], a["connections"], a["rate"]))
-        if b is None:
-            continue
-        row = {
-            "server": a["server"],
-            "scenario": a["scenario"],
-            "connections": a["connections"],
-            "rate": a["rate"],
-            "kind": a["kind"],
-            "this": None,
-            "other": None,
-            "ratio": None,
-            "valid": a["valid"] and b["valid"],
-        }
-        if a["kind"] == "latency":
-            x, y = _med((a["latency_ms"] or {}).get("p99")), _med((b["latency_ms"] or {}).get("p99"))
-        else:
-            x, y = _med(a["requests_per_s"]), _med(b["requests_per_s"])
-        row.update(this=x, other=y, ratio=(x / y) if x is not None and y else None)
-        rows.append(row)
-    rows.sort(key=lambda r: (r["kind"], r["scenario"], r["connections"], r["rate"] or 0, r["server"]))
-    return rows
-
-
-def _med(stat: dict | None) -> float | None:
-    return stat["median"] if stat else None
+def median(stat: Stat | None) -> float | None:
+    return stat.median if stat else None
 
 
 def fmt_int(x: float | None) -> str:
@@ -224,5 +63,338 @@ def fmt_mib(x: float | None) -> str:
     return "–" if x is None else f"{x / MIB:.1f}"
 
 
-def fmt_range(stat: dict | None, fmt=fmt_int) -> str:
-    return "–" if not stat else f"{fmt(stat['min'])}–{fmt(stat['max'])}"
+def fmt_range(stat: Stat | None, fmt: Callable[[float | None], str] = fmt_int) -> str:
+    return "–" if not stat else f"{fmt(stat.min)}–{fmt(stat.max)}"
+
+
+def fmt_share(stat: Stat | None) -> str:
+    """A median share of a whole (0.42) as a percentage ("42 %")."""
+    return "–" if not stat else f"{100 * stat.median:.0f} %"
+
+
+def fmt_pct(x: float | None) -> str:
+    """A percentage already scaled (42.0) as "42 %"."""
+    return "–" if x is None else f"{x:.0f} %"
+
+
+# --- flags ----------------------------------------------------------------------------------------
+
+NoteKind = Literal["invalid", "client-bound", "calibration", "rate not reached", "CPU stolen"]
+SUMMARY_MARKS: dict[NoteKind, str] = {"invalid": "✗", "client-bound": "⚠", "rate not reached": "†", "CPU stolen": "‡"}
+
+
+@dataclass(frozen=True)
+class Note:
+    """A flag on a row of the report; each renderer words it its own way."""
+
+    kind: NoteKind
+    count: str = ""  # "flagged rounds/rounds", for the flags that are per round
+    reasons: tuple[str, ...] = ()  # why a cell is invalid
+
+
+def rate_missed(a: Aggregate) -> bool:
+    """An open-loop run that could not keep its target rate: the server (or the client) fell behind,
+    and the latency shown includes the queue that built up."""
+    return bool(a.rate) and a.achieved_rate is not None and a.achieved_rate.median < 0.95 * (a.rate or 0)
+
+
+def notes(a: Aggregate) -> list[Note]:
+    out = []
+    if not a.valid:
+        out.append(Note("invalid", reasons=tuple(a.invalid_reasons)))
+    if a.client_bound:
+        out.append(Note("client-bound", f"{a.client_bound_runs}/{a.n_runs}"))
+    if not a.contender:
+        out.append(Note("calibration"))
+    if rate_missed(a):
+        out.append(Note("rate not reached"))
+    if a.stolen_runs:
+        out.append(Note("CPU stolen", f"{a.stolen_runs}/{a.n_runs}"))
+    return out
+
+
+# --- the tables -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    marks: list[NoteKind] = field(default_factory=list)  # keys of SUMMARY_MARKS
+    valid: bool = True
+
+    @property
+    def marked(self) -> str:
+        """The text with its marks' symbols after it."""
+        return self.text + "".join(" " + SUMMARY_MARKS[m] for m in self.marks)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One server in one cell: rank, name, its numbers (one cell per column) and its flags."""
+
+    server: str
+    rank: int | None
+    cells: list[Cell]
+    notes: list[Note]
+    valid: bool
+    contender: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    """The rows of one scenario; `columns` name the cells between the server and its notes."""
+
+    columns: list[str]
+    rows: list[Row]
+
+
+THROUGHPUT_COLUMNS = [
+    "conns",
+    "req/s",
+    "min–max",
+    "% of baseline",
+    "server CPU µs/req",
+    "server CPU busy",
+    "peak RSS MiB",
+]
+LATENCY_COLUMNS = ["target req/s", "achieved", "p50", "p90", "p99", "p99.9", "max", "server CPU µs/req"]
+PERCENTILES = ("p50", "p90", "p99", "p99.9", "max")
+
+
+def _row(a: Aggregate, texts: Iterable[str]) -> Row:
+    return Row(a.server, a.rank, [Cell(t) for t in texts], notes(a), a.valid, a.contender)
+
+
+def throughput_table(by_conns: ByLoad) -> Table:
+    rows = [
+        _row(
+            a,
+            (
+                str(conns),
+                fmt_int(median(a.requests_per_s)),
+                fmt_range(a.requests_per_s),
+                fmt_pct(a.pct_of_baseline),
+                fmt_ms(median(a.server_cpu_us_per_request)),
+                fmt_share(a.server_cpu_share),
+                fmt_mib(median(a.server_peak_rss_bytes)),
+            ),
+        )
+        for conns, aggs in by_conns.items()
+        for a in aggs
+    ]
+    return Table(THROUGHPUT_COLUMNS, rows)
+
+
+def latency_table(by_rate: ByLoad) -> Table:
+    rows = []
+    for rate, aggs in by_rate.items():
+        for a in aggs:
+            lat = a.latency_ms or {}
+            texts = [fmt_int(rate), fmt_int(median(a.achieved_rate))]
+            texts += [fmt_ms(median(lat.get(k))) for k in PERCENTILES]
+            rows.append(_row(a, [*texts, fmt_ms(median(a.server_cpu_us_per_request))]))
+    return Table(LATENCY_COLUMNS, rows)
+
+
+# The scenario whose server CPU per request the summary shows (its headline connection count).
+EFFICIENCY_SCENARIO = "json"
+
+
+class SummaryRow(NamedTuple):
+    server: str
+    contender: bool
+    cells: list[Cell]
+
+
+@dataclass
+class Summary:
+    """One row per server, one column per headline number: the table to read first."""
+
+    columns: list[str]
+    rows: list[SummaryRow]
+
+
+Metric = Literal["rps", "us", "p99"]
+
+
+def summary(view: View) -> Summary:
+    picks: list[tuple[str, dict[str, Aggregate], Metric]] = []  # column label, aggregate per server, metric
+    for scenario in view.throughput:
+        conns = view.headline(scenario)
+        picks.append((f"{scenario} @{conns} req/s", _by_server(view.throughput[scenario][conns]), "rps"))
+    eff = EFFICIENCY_SCENARIO if EFFICIENCY_SCENARIO in view.throughput else next(iter(view.throughput), None)
+    if eff is not None:
+        conns = view.headline(eff)
+        picks.append((f"µs CPU/req ({eff} @{conns})", _by_server(view.throughput[eff][conns]), "us"))
+    for scenario, by_rate in view.latency.items():
+        for rate, aggs in by_rate.items():
+            label = f"p99 ms @{rate / 1000:g}k/s" if len(view.latency) == 1 else f"{scenario} p99 ms @{rate / 1000:g}k/s"
+            picks.append((label, _by_server(aggs), "p99"))
+    first = next(iter(view.throughput), None)
+    ordered = [a.server for a in view.headline_rows(first) if a.server != BASELINE] if first else []
+    servers = ordered + [s for s in view.servers if s not in ordered and s != BASELINE]
+    servers += [BASELINE] if BASELINE in view.servers else []
+    rows = []
+    for server in servers:
+        cells = [_summary_cell(by.get(server), metric) for _, by, metric in picks]
+        contender = next((by[server].contender for _, by, _ in picks if server in by), server != BASELINE)
+        rows.append(SummaryRow(server, contender, cells))
+    return Summary([label for label, _, _ in picks], rows)
+
+
+def _by_server(aggs: list[Aggregate]) -> dict[str, Aggregate]:
+    return {a.server: a for a in aggs}
+
+
+def _summary_cell(a: Aggregate | None, metric: Metric) -> Cell:
+    if a is None:
+        return Cell("–")
+    if metric == "rps":
+        text = fmt_int(median(a.requests_per_s))
+    elif metric == "us":
+        text = fmt_ms(median(a.server_cpu_us_per_request))
+    else:
+        text = fmt_ms(median((a.latency_ms or {}).get("p99")))
+    # A missed rate only qualifies a latency; calibration shows in the row's label.
+    shown: set[NoteKind] = {"invalid", "client-bound", "CPU stolen"}
+    if metric == "p99":
+        shown.add("rate not reached")
+    return Cell(text, [n.kind for n in notes(a) if n.kind in shown], a.valid)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One server and cell in this run and another: median req/s (throughput) or median p99 (latency)."""
+
+    server: str
+    scenario: str
+    connections: int
+    rate: int | None
+    kind: str
+    this: float | None
+    other: float | None
+    ratio: float | None
+    valid: bool
+
+    @property
+    def load(self) -> str:
+        return str(self.rate or self.connections)
+
+    def _fmt(self, x: float | None) -> str:
+        return fmt_ms(x) if self.kind == "latency" else fmt_int(x)
+
+    @property
+    def this_text(self) -> str:
+        return self._fmt(self.this)
+
+    @property
+    def other_text(self) -> str:
+        return self._fmt(self.other)
+
+    @property
+    def ratio_text(self) -> str:
+        return "–" if self.ratio is None else f"{self.ratio:.3f}"
+
+    @property
+    def trend(self) -> Literal["", "up", "down"]:
+        """ "up" when this run is better by 3 % or more, "down" when worse: higher req/s, lower p99."""
+        if self.ratio is None or abs(self.ratio - 1) < 0.03:
+            return ""
+        return "up" if (self.ratio > 1) != (self.kind == "latency") else "down"
+
+
+def compare(doc: RunDocument, other: RunDocument) -> list[Comparison]:
+    """Per server and cell present in both runs: this/other for median req/s, and for median p99 latency."""
+    theirs = {(a.server, *a.cell_key): a for a in other["aggregates"]}
+    rows = []
+    for a in doc["aggregates"]:
+        b = theirs.get((a.server, *a.cell_key))
+        if b is None:
+            continue
+        if a.kind == "latency":
+            x, y = median((a.latency_ms or {}).get("p99")), median((b.latency_ms or {}).get("p99"))
+        else:
+            x, y = median(a.requests_per_s), median(b.requests_per_s)
+        ratio = (x / y) if x is not None and y else None
+        rows.append(Comparison(a.server, a.scenario, a.connections, a.rate, a.kind, x, y, ratio, a.valid and b.valid))
+    rows.sort(key=lambda r: (r.kind, r.scenario, r.connections, r.rate or 0, r.server))
+    return rows
+
+
+def environment_rows(doc: RunDocument) -> list[list[str]]:
+    """Per server: name, framework and version, runtime, I/O model, contender or calibration."""
+    return [
+        [name, f"{fw['framework']} {fw['version']}", fw["runtime"], fw["io_model"], "yes" if fw["contender"] else "calibration"]
+        for name, fw in doc["environment"]["frameworks"].items()
+    ]
+
+
+# --- the view -------------------------------------------------------------------------------------
+
+
+def order(rows: list[Aggregate], kind: str) -> list[Aggregate]:
+    """Ranked rows first by rank, then unranked contenders, then the baseline: calibration goes last."""
+
+    def key(a: Aggregate) -> tuple[int, float, str]:
+        if a.rank is not None:
+            return (0, a.rank, a.server)
+        if a.server == BASELINE:
+            return (2, 0, a.server)
+        value = a.requests_per_s.median if kind == "throughput" and a.requests_per_s else 0
+        return (1, -value, a.server)
+
+    return sorted(rows, key=key)
+
+
+def build(doc: RunDocument) -> View:
+    thr: defaultdict[str, defaultdict[int, list[Aggregate]]] = defaultdict(lambda: defaultdict(list))
+    lat: defaultdict[str, defaultdict[int, list[Aggregate]]] = defaultdict(lambda: defaultdict(list))
+    for a in doc["aggregates"]:
+        if a.kind == "latency" and a.rate is not None:
+            lat[a.scenario][a.rate].append(a)
+        else:
+            thr[a.scenario][a.connections].append(a)
+    scen_order = [c["scenario"] for c in doc["plan"]["cells"]]
+
+    def sort_scen(d: Mapping[str, Mapping[int, list[Aggregate]]], kind: str) -> dict[str, ByLoad]:
+        return {s: {k: order(v, kind) for k, v in sorted(d[s].items())} for s in sorted(d, key=scen_order.index)}
+
+    return View(
+        doc,
+        sort_scen(thr, "throughput"),
+        sort_scen(lat, "latency"),
+        list(doc["plan"]["servers"]),
+        doc["plan"].get("scenarios", {}),
+    )
+
+
+# Median share of the pinned CPUs' time taken by the hypervisor for other guests above which a
+# run's numbers are called noisy.
+STEAL_NOTE_SHARE = 0.05
+
+
+def busy_machine_note(doc: RunDocument) -> str | None:
+    """A warning when other work competed for the CPUs: the bench itself keeps about one runnable
+    thread per pinned CPU busy, so a load average well above that means someone else was running;
+    on a virtual machine, steal time is the host's other guests taking the CPUs away."""
+    parts = []
+    # By results.json key, as runs read whether typed or as they were saved.
+    loads: list[float] = sorted(x for r in doc["runs"] if (x := r.get("loadavg_1m")) is not None)
+    cfg = doc["config"]
+    expected = len(cfg["server_cpus"]) + len(cfg["client_cpus"])
+    if loads and loads[len(loads) // 2] > 1.5 * expected:
+        mid = loads[len(loads) // 2]
+        parts.append(
+            f"The machine was busy: the 1-minute load average was {mid:.1f} (median over runs, max {loads[-1]:.1f}) "
+            f"on {doc['environment']['cpus_online']} CPUs, where the bench alone keeps about {expected} busy. Other "
+            f"work competed for the pinned CPUs."
+        )
+    steals: list[float] = sorted(x for r in doc["runs"] if (x := r.get("steal_share")) is not None)
+    if steals and steals[len(steals) // 2] > STEAL_NOTE_SHARE:
+        parts.append(
+            f"The hypervisor took {100 * steals[len(steals) // 2]:.0f} % of the pinned CPUs' time for other guests "
+            f"(steal, median over runs; max {100 * steals[-1]:.0f} %)."
+        )
+    if not parts:
+        return None
+    return " ".join(parts) + " Treat these numbers as indicative only and re-run on a quiet machine."
