@@ -247,7 +247,7 @@ def wait_until_stopped(state: ClusterState, timeout_s: float = 10.0) -> bool:
     return False
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("db", help="the private PostgreSQL cluster of the database scenarios")
     p.add_argument("action", choices=("start", "stop", "status", "psql", "seed"))
     p.add_argument("--port", type=int, default=None, help="start: the port (default: a free one)")
@@ -256,8 +256,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "start":
-        state = start(port=args.port)
-        print(f"PostgreSQL running on 127.0.0.1:{state.port} (data {state.data_dir})\n{DATABASE_URL_ENV}={state.url}")
+        started = start(port=args.port)
+        print(f"PostgreSQL running on 127.0.0.1:{started.port} (data {started.data_dir})\n{DATABASE_URL_ENV}={started.url}")
         return 0
     if args.action == "stop":
         print("stopped" if stop() else "not running")
