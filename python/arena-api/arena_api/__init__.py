@@ -132,6 +132,76 @@ def dispatch(method: str, path: str, content_type: str | None, content_length: s
     return NeedBody()
 
 
+# RFC 3986 unreserved and sub-delims: the characters of a reg-name besides pct-encoded.
+_REG_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=")
+_HEX = frozenset("0123456789abcdefABCDEF")
+# What Rust's `<[u8]>::trim_ascii` strips (not \x0b, which str.strip would take too).
+_ASCII_WS = " \t\n\x0c\r"
+
+
+def is_valid_host(value: str | bytes) -> bool:
+    """`Host = uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2): the rule of
+    api_model::head::is_valid_host, byte for byte. An IP-literal in brackets, or a
+    possibly empty reg-name / IPv4 address; the port, if any, digits (maybe none)."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    value = value.strip(_ASCII_WS)
+    if not value.isascii():
+        return False
+    port: str | None
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return False
+        literal = value[1:end]
+        if not literal or not all(c in _HEX or c in ":." or c in _REG_NAME for c in literal):
+            return False
+        rest = value[end + 1 :]
+        if not rest:
+            return True
+        if not rest.startswith(":"):
+            return False
+        host, port = "", rest[1:]
+    else:
+        host, colon, port = value.rpartition(":")
+        if not colon:
+            host, port = value, None
+    if port is not None and not all(c in "0123456789" for c in port):
+        return False
+    return _is_reg_name(host)
+
+
+def _is_reg_name(host: str) -> bool:
+    i = 0
+    while i < len(host):
+        if host[i] == "%":
+            if len(host) < i + 3 or not (host[i + 1] in _HEX and host[i + 2] in _HEX):
+                return False
+            i += 3
+        elif host[i] in _REG_NAME:
+            i += 1
+        else:
+            return False
+    return True
+
+
+def check_host(http_version: str, host_values: list[str] | list[bytes]) -> Reply | None:
+    """RFC 9112 §3.2, as api_model::head::check_host: 400 for an HTTP/1.1 request
+    without Host, for more than one Host field line, or for an invalid value.
+    `host_values` holds the value of every Host field line, repeats included."""
+    if len(host_values) > 1 or (not host_values and http_version == "1.1"):
+        return bad_head()
+    if host_values and not is_valid_host(host_values[0]):
+        return bad_head()
+    return None
+
+
+def bad_head() -> Reply:
+    """A refused head: the framing of what follows may not be what the client
+    meant either, so the connection closes."""
+    return error(400, (("connection", "close"),))
+
+
 def body_timed_out() -> Reply:
     """The body did not arrive in time; its rest may still come: close."""
     return error(408, (("connection", "close"),))
