@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.limits import effective
 from tests.support.rawhttp import Outcome, RawResponse
@@ -319,6 +319,38 @@ SMUGGLING = [
     # Content-Length covering the sentinel: it is body, invalid JSON, one 400.
     Case("cl_covers_request", echo(f"Content-Length: {len(ECHO_BODY + SENTINEL)}") + ECHO_BODY + SENTINEL, REJECT),
 ]
+
+
+# The rule each of the original shapes rests on, shown in its failure message.
+_SMUGGLING_RFC = {
+    "cl_then_te": "RFC 9112 §6.1, §6.3 (3)",
+    "te_then_cl": "RFC 9112 §6.1, §6.3 (3)",
+    "two_content_lengths": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_list": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_non_numeric": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_negative": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_plus_sign": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_hex": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_overflow": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "te_chunked_identity": "RFC 9112 §6.3 (4)",
+    "te_two_fields": "RFC 9112 §6.3 (4)",
+    "te_xchunked": "RFC 9112 §6.1, §6.3 (4)",
+    "te_quoted": "RFC 9112 §6.1, §6.3 (4)",
+    "te_space_before_colon": "RFC 9112 §5.1",
+    "te_vertical_tab": "RFC 9112 §5.1, §6.1",
+    "te_obs_fold": "RFC 9112 §5.2",
+    "chunk_size_not_hex": "RFC 9112 §7.1",
+    "chunk_size_negative": "RFC 9112 §7.1",
+    "chunk_size_0x_prefix": "RFC 9112 §7.1",
+    "chunk_size_overflow": "RFC 9112 §7.1",
+    "chunk_data_overrun": "RFC 9112 §7.1",
+    "chunk_ext_bare_lf": "RFC 9112 §7.1.1, §2.2",
+    "chunk_ext_unbounded": "RFC 9112 §7.1.1",
+    "cl_exact_then_pipelined": "RFC 9112 §6.3 (6), §9.3.2",
+    "cl_then_junk_then_request": "RFC 9112 §2.2, §3",
+    "cl_covers_request": "RFC 9112 §6.3 (6)",
+}
+SMUGGLING = [replace(c, rfc=_SMUGGLING_RFC[c.id]) for c in SMUGGLING]
 
 
 def _chunked_past_limit(spec) -> bytes:

@@ -55,6 +55,8 @@ Ids are deviation keys: `test_smuggling[<id>]`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .cases import (
     ANSWER,
     CHUNKED_ECHO,
@@ -136,7 +138,7 @@ def chunks(body: bytes, then: bytes = SENTINEL, te: str = "Transfer-Encoding: ch
 
 def cases_of(rfc: str, *cases: Case) -> list[Case]:
     """Stamps each case with its class's RFC rule unless it names its own."""
-    return [c if c.rfc else Case(**{**c.__dict__, "rfc": rfc}) for c in cases]
+    return [c if c.rfc else replace(c, rfc=rfc) for c in cases]
 
 
 # ---------------------------------------------------------------- Content-Length
