@@ -32,6 +32,11 @@ macro_rules! t_c {
 ///
 pub trait HttpService {
     fn call(&mut self, req: Request, rsp: &mut Response) -> io::Result<()>;
+
+    /// the value of the `Server` header of every response this service gives
+    fn server_name(&self) -> &'static str {
+        "M"
+    }
 }
 
 pub trait HttpServiceFactory: Send + Sized + 'static {
@@ -119,6 +124,8 @@ fn nonblock_write(stream: &mut impl Write, rsp_buf: &mut BytesMut) -> io::Result
 }
 
 const BUF_LEN: usize = 4096 * 8;
+/// responses the peer has not taken yet beyond which no more requests are read
+const MAX_PENDING_RSP: usize = BUF_LEN * 2;
 #[inline]
 pub(crate) fn reserve_buf(buf: &mut BytesMut) {
     let rem = buf.capacity() - buf.len();
@@ -142,7 +149,8 @@ fn each_connection_loop<T: HttpService>(stream: &mut TcpStream, mut service: T) 
         let read_blocked = nonblock_read(stream.inner_mut(), &mut req_buf)?;
 
         // prepare the requests, we should make sure the request is fully read
-        loop {
+        let mut close = false;
+        while !close {
             let mut headers = [MaybeUninit::uninit(); request::MAX_HEADERS];
             let req = match request::decode(&mut headers, &mut req_buf, stream)? {
                 Some(req) => req,
@@ -151,18 +159,38 @@ fn each_connection_loop<T: HttpService>(stream: &mut TcpStream, mut service: T) 
             reserve_buf(&mut rsp_buf);
             let mut rsp = Response::new(&mut body_buf);
             match service.call(req, &mut rsp) {
-                Ok(()) => response::encode(rsp, &mut rsp_buf),
+                Ok(()) => {
+                    close = rsp.closes_connection();
+                    response::encode(rsp, service.server_name(), &mut rsp_buf)
+                }
                 Err(e) => {
                     eprintln!("service err = {:?}", e);
-                    response::encode_error(e, &mut rsp_buf);
+                    response::encode_error(e, service.server_name(), &mut rsp_buf);
                 }
             }
             // here need to use no_delay tcp option
             // nonblock_write(stream.inner_mut(), &mut rsp_buf)?;
         }
 
+        // bytes buffered after a closing response are never parsed: where the
+        // next request starts may be unknown (RFC 9112 section 9.6)
+        if close {
+            stream.write_all(&rsp_buf)?;
+            return stream.shutdown(std::net::Shutdown::Write);
+        }
+
         // write out the responses
         nonblock_write(stream.inner_mut(), &mut rsp_buf)?;
+
+        // a peer that does not read its responses is not read from either,
+        // or they would pile up here without bound
+        while rsp_buf.len() > MAX_PENDING_RSP {
+            let n = stream.write(rsp_buf.chunk())?;
+            if n == 0 {
+                return err(io::Error::new(io::ErrorKind::BrokenPipe, "write closed"));
+            }
+            rsp_buf.advance(n);
+        }
 
         if read_blocked {
             stream.wait_io();
@@ -187,8 +215,9 @@ fn each_connection_loop<T: HttpService>(stream: &mut TcpStream, mut service: T) 
         unsafe { req_buf.advance_mut(read_cnt) };
 
         // prepare the requests
+        let mut close = false;
         if read_cnt > 0 {
-            loop {
+            while !close {
                 let mut headers = [MaybeUninit::uninit(); request::MAX_HEADERS];
                 let req = match request::decode(&mut headers, &mut req_buf, stream)? {
                     Some(req) => req,
@@ -196,10 +225,13 @@ fn each_connection_loop<T: HttpService>(stream: &mut TcpStream, mut service: T) 
                 };
                 let mut rsp = Response::new(&mut body_buf);
                 match service.call(req, &mut rsp) {
-                    Ok(()) => response::encode(rsp, &mut rsp_buf),
+                    Ok(()) => {
+                        close = rsp.closes_connection();
+                        response::encode(rsp, service.server_name(), &mut rsp_buf)
+                    }
                     Err(e) => {
                         eprintln!("service err = {:?}", e);
-                        response::encode_error(e, &mut rsp_buf);
+                        response::encode_error(e, service.server_name(), &mut rsp_buf);
                     }
                 }
             }
@@ -207,6 +239,9 @@ fn each_connection_loop<T: HttpService>(stream: &mut TcpStream, mut service: T) 
 
         // send the result back to client
         stream.write_all(&rsp_buf)?;
+        if close {
+            return stream.shutdown(std::net::Shutdown::Write);
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub struct Response<'a> {
     status_message: StatusMessage,
     body: Body,
     rsp_buf: &'a mut BytesMut,
+    close: bool,
 }
 
 enum Body {
@@ -35,6 +36,7 @@ impl<'a> Response<'a> {
                 msg: "Ok",
             },
             rsp_buf,
+            close: false,
         }
     }
 
@@ -49,6 +51,19 @@ impl<'a> Response<'a> {
         self.headers[self.headers_len] = header;
         self.headers_len += 1;
         self
+    }
+
+    /// ends the connection once this response is written: whatever the peer
+    /// sent after the request it answers is neither parsed nor answered
+    #[inline]
+    pub fn close_connection(&mut self) -> &mut Self {
+        self.close = true;
+        self
+    }
+
+    #[inline]
+    pub(crate) fn closes_connection(&self) -> bool {
+        self.close
     }
 
     #[inline]
@@ -102,21 +117,26 @@ impl<'a> Drop for Response<'a> {
     }
 }
 
-pub(crate) fn encode(mut rsp: Response, buf: &mut BytesMut) {
+pub(crate) fn encode(mut rsp: Response, server: &str, buf: &mut BytesMut) {
     if rsp.status_message.code == 200 {
-        buf.extend_from_slice(b"HTTP/1.1 200 Ok\r\nServer: M\r\nDate: ");
+        buf.extend_from_slice(b"HTTP/1.1 200 Ok\r\nServer: ");
     } else {
         buf.extend_from_slice(b"HTTP/1.1 ");
         let mut code = itoa::Buffer::new();
         buf.extend_from_slice(code.format(rsp.status_message.code).as_bytes());
         buf.extend_from_slice(b" ");
         buf.extend_from_slice(rsp.status_message.msg.as_bytes());
-        buf.extend_from_slice(b"\r\nServer: M\r\nDate: ");
+        buf.extend_from_slice(b"\r\nServer: ");
     }
+    buf.extend_from_slice(server.as_bytes());
+    buf.extend_from_slice(b"\r\nDate: ");
     crate::date::append_date(buf);
     buf.extend_from_slice(b"\r\nContent-Length: ");
     let mut length = itoa::Buffer::new();
     buf.extend_from_slice(length.format(rsp.body_len()).as_bytes());
+    if rsp.close {
+        buf.extend_from_slice(b"\r\nConnection: close");
+    }
 
     // SAFETY: we already have bound check when insert headers
     let headers = unsafe { rsp.headers.get_unchecked(..rsp.headers_len) };
@@ -130,12 +150,14 @@ pub(crate) fn encode(mut rsp: Response, buf: &mut BytesMut) {
 }
 
 #[cold]
-pub(crate) fn encode_error(e: io::Error, buf: &mut BytesMut) {
+pub(crate) fn encode_error(e: io::Error, server: &str, buf: &mut BytesMut) {
     error!("error in service: err = {:?}", e);
     let msg_string = e.to_string();
     let msg = msg_string.as_bytes();
 
-    buf.extend_from_slice(b"HTTP/1.1 500 Internal Server Error\r\nServer: M\r\nDate: ");
+    buf.extend_from_slice(b"HTTP/1.1 500 Internal Server Error\r\nServer: ");
+    buf.extend_from_slice(server.as_bytes());
+    buf.extend_from_slice(b"\r\nDate: ");
     crate::date::append_date(buf);
     buf.extend_from_slice(b"\r\nContent-Length: ");
     let mut length = itoa::Buffer::new();
