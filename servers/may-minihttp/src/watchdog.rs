@@ -2,21 +2,21 @@
 //! read without any deadline (http_server.rs, `each_connection_loop` and
 //! `BodyReader`), so a silent, idle or trickling client would hold its
 //! coroutine forever. A watchdog coroutine per connection closes the socket
-//! (`shutdown(SHUT_RDWR)`, which makes the library's pending read return
-//! end-of-file and end the connection) once no request has started or ended
-//! for `TIMEOUT`.
+//! (`shutdown(SHUT_RDWR)`, which makes the library's pending read or write
+//! fail and end the connection) once its one deadline passes.
 //!
-//! One deadline covers three limits because they are equal here: the first
-//! head must arrive within `TIMEOUT` of the connection opening, the next one
-//! within `TIMEOUT` of the previous response (idle keep-alive and header
-//! read), and a request's body within `TIMEOUT` of its head.
+//! The deadline is the head timeout (`config::HEAD_TIMEOUT`) from the
+//! connection's opening and from the end of each request, covering the
+//! first head, the next one and an idle keep-alive connection, and the body
+//! timeout (`config::BODY_TIMEOUT`) from the end of each head.
 
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+use crate::config::{BODY_TIMEOUT, HEAD_TIMEOUT};
+
 /// The watchdog only sleeps and makes two syscalls: may's default stack (in words).
 const STACK_WORDS: usize = 0x1000;
 
@@ -41,7 +41,7 @@ pub struct Watchdog {
 impl Watchdog {
     pub fn spawn(fd: RawFd) -> Self {
         let shared = Arc::new(Shared {
-            deadline_ms: AtomicU64::new(now_ms() + TIMEOUT.as_millis() as u64),
+            deadline_ms: AtomicU64::new(deadline(HEAD_TIMEOUT)),
             open: Mutex::new(true),
         });
         let watched = shared.clone();
@@ -51,13 +51,23 @@ impl Watchdog {
         Watchdog { shared }
     }
 
-    /// A request started or ended: the client gets `TIMEOUT` from now for its
-    /// body or its next request.
-    pub fn progress(&self) {
+    /// A head has arrived: its body, if any, is due within the body timeout.
+    pub fn request_started(&self) {
         self.shared
             .deadline_ms
-            .store(now_ms() + TIMEOUT.as_millis() as u64, Ordering::Relaxed);
+            .store(deadline(BODY_TIMEOUT), Ordering::Relaxed);
     }
+
+    /// A request has been answered: the next head is due within the head timeout.
+    pub fn request_ended(&self) {
+        self.shared
+            .deadline_ms
+            .store(deadline(HEAD_TIMEOUT), Ordering::Relaxed);
+    }
+}
+
+fn deadline(timeout: Duration) -> u64 {
+    now_ms() + timeout.as_millis() as u64
 }
 
 impl Drop for Watchdog {
