@@ -152,9 +152,9 @@ where
                 }
                 StateProj::ExpectWrite { fut } => {
                     let body = ready!(fut.poll(cx))?;
-                    this.state.as_mut().project_replace(State::ChunkRead {
-                        fut: (this.chunk_read)(body),
-                    });
+                    // decode what is already buffered first: a client may send the body without
+                    // waiting for 100-continue, and a read would then wait for bytes that never come.
+                    this.state.as_mut().project_replace(State::Body { body });
                 }
                 StateProj::None => return Poll::Ready(None),
             }

@@ -197,6 +197,13 @@ where
                     }
                 }
             }
+
+            // a response that closes the connection (request or response `Connection: close`, an
+            // HTTP/1.0 request) is the last one: a pipelined request already buffered behind it must
+            // not be decoded, answered, and reset the close state (RFC 9112 §9.6).
+            if self.ctx.is_connection_closed() {
+                break;
+            }
         }
 
         (Ok(()), read_buf, write_buf)

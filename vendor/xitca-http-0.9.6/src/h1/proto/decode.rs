@@ -83,6 +83,13 @@ impl<D, const MAX_HEADERS: usize> Context<'_, D, MAX_HEADERS> {
                     self.try_write_header(&mut headers, &mut decoder, idx, &slice, version)?;
                 }
 
+                // a Transfer-Encoding whose final coding is not chunked (an unknown coding, "identity",
+                // a quoted "chunked") leaves the body length unknown: RFC 9112 §6.3 requires 400 and
+                // close, not a body framed by Content-Length or as empty.
+                if !matches!(decoder, TransferCoding::DecodeChunked { .. }) && headers.contains_key(TRANSFER_ENCODING) {
+                    return Err(ProtoError::HeaderValue);
+                }
+
                 let ext = Extension::new(*self.socket_addr());
                 let mut req = Request::new(RequestExt::from_parts((), ext));
 
@@ -123,14 +130,32 @@ impl<D, const MAX_HEADERS: usize> Context<'_, D, MAX_HEADERS> {
                 if version != Version::HTTP_11 {
                     return Err(ProtoError::HeaderName);
                 }
+                // with Content-Length beside it the sender's framing is ambiguous (RFC 9112 §6.1); try_set
+                // alone lets a zero Content-Length through.
+                if headers.contains_key(CONTENT_LENGTH) {
+                    return Err(ProtoError::HeaderName);
+                }
                 for val in value.to_str().map_err(|_| ProtoError::HeaderValue)?.split(',') {
                     let val = val.trim();
+                    if val.is_empty() {
+                        continue;
+                    }
+                    // chunked must be the final coding and applied once (RFC 9112 §6.1), across
+                    // all Transfer-Encoding lines: any coding after it is 400 and close.
+                    if matches!(decoder, TransferCoding::DecodeChunked { .. }) {
+                        return Err(ProtoError::HeaderValue);
+                    }
                     if val.eq_ignore_ascii_case("chunked") {
                         decoder.try_set(TransferCoding::decode_chunked(MAX_HEADERS))?;
                     }
                 }
             }
             CONTENT_LENGTH => {
+                // one Content-Length line and none beside Transfer-Encoding (RFC 9110 §8.6, RFC 9112
+                // §6.1): try_set alone lets a zero length pair with another length or with chunked.
+                if headers.contains_key(CONTENT_LENGTH) || headers.contains_key(TRANSFER_ENCODING) {
+                    return Err(ProtoError::HeaderName);
+                }
                 let len = header::parse_content_length(&value)?;
                 decoder.try_set(TransferCoding::length(len))?;
             }
@@ -233,6 +258,7 @@ mod test {
 
         ctx.reset();
 
+        // chunked not the final coding: RFC 9112 §6.3 requires 400 and close.
         let head = b"\
         GET / HTTP/1.1\r\n\
         Transfer-Encoding: chunked\r\n\
@@ -241,14 +267,7 @@ mod test {
         ";
         let mut buf = BytesMut::from(&head[..]);
 
-        let (req, decoder) = ctx.decode_head::<128>(&mut buf).unwrap().unwrap();
-        let mut iter = req.headers().get_all(TRANSFER_ENCODING).into_iter();
-        assert_eq!(iter.next().unwrap().to_str().unwrap(), "chunked");
-        assert_eq!(iter.next().unwrap().to_str().unwrap(), "gzip");
-        assert!(
-            matches!(decoder, TransferCoding::DecodeChunked { .. }),
-            "transfer coding is not decoded to chunked"
-        );
+        assert!(ctx.decode_head::<128>(&mut buf).is_err());
 
         ctx.reset();
 
@@ -294,11 +313,7 @@ mod test {
                 \r\n\
                 ";
         let mut buf = BytesMut::from(&head[..]);
-        let (_, decoder) = ctx.decode_head::<128>(&mut buf).unwrap().unwrap();
-        assert!(
-            matches!(decoder, TransferCoding::Eof),
-            "transfer coding is not decoded to eof"
-        );
+        assert!(ctx.decode_head::<128>(&mut buf).is_err());
 
         let head = b"\
                 GET / HTTP/1.1\r\n\
@@ -306,10 +321,53 @@ mod test {
                 \r\n\
                 ";
         let mut buf = BytesMut::from(&head[..]);
-        let (_, decoder) = ctx.decode_head::<128>(&mut buf).unwrap().unwrap();
-        assert!(
-            matches!(decoder, TransferCoding::DecodeChunked { .. }),
-            "transfer coding is not decoded to chunked"
-        );
+        assert!(ctx.decode_head::<128>(&mut buf).is_err());
+    }
+
+    fn decode(head: &[u8]) -> Result<TransferCoding, ProtoError> {
+        let mut ctx = Context::<_, 8>::new(&());
+        let mut buf = BytesMut::from(head);
+        ctx.decode_head::<1024>(&mut buf).map(|res| res.unwrap().1)
+    }
+
+    #[test]
+    fn transfer_encoding_chunked_final_only() {
+        for te in [
+            "Transfer-Encoding: chunked, identity\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n",
+            "Transfer-Encoding: chunked, chunked\r\n",
+            "Transfer-Encoding: xchunked\r\n",
+            "Transfer-Encoding: \"chunked\"\r\n",
+            "Transfer-Encoding: \r\n",
+        ] {
+            let head = format!("POST / HTTP/1.1\r\n{te}\r\n");
+            assert!(decode(head.as_bytes()).is_err(), "{te:?}");
+        }
+        let head = b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked,\r\n\r\n";
+        assert!(matches!(decode(head), Ok(TransferCoding::DecodeChunked { .. })));
+    }
+
+    #[test]
+    fn content_length_digits_only() {
+        for cl in ["+7", "-0", "-7", "7, 7", "0x7", " ", "7a"] {
+            let head = format!("POST / HTTP/1.1\r\nContent-Length: {cl}\r\n\r\n");
+            assert!(decode(head.as_bytes()).is_err(), "{cl:?}");
+        }
+        let head = b"POST / HTTP/1.1\r\nContent-Length: 007\r\n\r\n";
+        assert_eq!(decode(head).unwrap(), TransferCoding::Length(7));
+    }
+
+    #[test]
+    fn content_length_once_and_alone() {
+        for fields in [
+            "Content-Length: 7\r\nContent-Length: 7\r\n",
+            "Content-Length: 0\r\nContent-Length: 7\r\n",
+            "Content-Length: 7\r\nContent-Length: 0\r\n",
+            "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+        ] {
+            let head = format!("POST / HTTP/1.1\r\n{fields}\r\n");
+            assert!(decode(head.as_bytes()).is_err(), "{fields:?}");
+        }
     }
 }

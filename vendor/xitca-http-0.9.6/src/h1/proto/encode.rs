@@ -126,6 +126,11 @@ where
                         continue;
                     }
                     self.try_set_close_from_header(&value)?;
+                    // a close set by this very header is written once below (CLOSE_HEADER); writing
+                    // the header too would put `connection: close` on the wire twice.
+                    if self.is_connection_closed() {
+                        continue;
+                    }
                 }
                 UPGRADE => encoding = TransferCoding::upgrade(),
                 DATE => skip_date = true,

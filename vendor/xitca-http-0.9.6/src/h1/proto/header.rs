@@ -31,6 +31,12 @@ impl HeaderIndex {
 }
 
 pub(super) fn parse_content_length(val: &HeaderValue) -> Result<u64, ProtoError> {
+    // Content-Length = 1*DIGIT (RFC 9110 §8.6). str::parse::<u64> would also take a sign ("+7"),
+    // which another hop may read differently: the bytes after the body become a request.
+    let bytes = val.as_bytes();
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(ProtoError::HeaderValue);
+    }
     val.to_str()
         .ok()
         .and_then(|v| v.parse().ok())

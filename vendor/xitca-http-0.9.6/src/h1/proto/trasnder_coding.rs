@@ -14,6 +14,11 @@ use super::{buf_write::H1BufWrite, error::ProtoError};
 /// Maximum number of bytes allowed for all trailer fields.
 const TRAILER_MAX_HEADER_SIZE: usize = 1024 * 16;
 
+/// Maximum number of chunk-line bytes that carry no size information (chunk extensions, whitespace
+/// after a chunk size, leading zeros of a chunk size) in one chunked body. Without a bound a client
+/// can send any amount of framing around a tiny body and past every body size limit.
+const CHUNK_LINE_EXTRA_MAX_SIZE: usize = 1024 * 16;
+
 /// Coder for different Transfer-Decoding/Transfer-Encoding.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum TransferCoding {
@@ -43,6 +48,9 @@ pub struct Trailers {
     len: usize,
     limit: usize,
     size_limit: usize,
+    // chunk-line bytes counted against CHUNK_LINE_EXTRA_MAX_SIZE; kept here as this is the per-body
+    // state every chunked decoding step already carries.
+    line_extra: usize,
 }
 
 impl Trailers {
@@ -53,7 +61,19 @@ impl Trailers {
             len: 0,
             limit: header_limit,
             size_limit: TRAILER_MAX_HEADER_SIZE,
+            line_extra: 0,
         }
+    }
+
+    fn count_line_extra(&mut self) -> io::Result<()> {
+        self.line_extra += 1;
+        if self.line_extra > CHUNK_LINE_EXTRA_MAX_SIZE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "chunk line bytes over limit",
+            ));
+        }
+        Ok(())
     }
 
     fn try_put(&mut self, byte: u8) -> io::Result<()> {
@@ -203,9 +223,9 @@ impl ChunkedState {
         trailers: &mut Trailers,
     ) -> io::Result<Option<Self>> {
         match *self {
-            Self::Size => Self::read_size(body, size),
-            Self::SizeLws => Self::read_size_lws(body),
-            Self::Extension => Self::read_extension(body),
+            Self::Size => Self::read_size(body, size, trailers),
+            Self::SizeLws => Self::read_size_lws(body, trailers),
+            Self::Extension => Self::read_extension(body, trailers),
             Self::SizeLf => Self::read_size_lf(body, size),
             Self::Body => Self::read_body(body, size, buf),
             Self::BodyCr => Self::read_body_cr(body),
@@ -218,7 +238,7 @@ impl ChunkedState {
         }
     }
 
-    fn read_size(rdr: &mut BytesMut, size: &mut u64) -> io::Result<Option<Self>> {
+    fn read_size(rdr: &mut BytesMut, size: &mut u64, trailers: &mut Trailers) -> io::Result<Option<Self>> {
         macro_rules! or_overflow {
             ($e:expr) => (
                 match $e {
@@ -233,6 +253,7 @@ impl ChunkedState {
 
         let radix = 16;
         match byte!(rdr) {
+            b'0' if *size == 0 => trailers.count_line_extra()?,
             b @ b'0'..=b'9' => {
                 *size = or_overflow!(size.checked_mul(radix));
                 *size = or_overflow!(size.checked_add((b - b'0') as u64));
@@ -259,10 +280,13 @@ impl ChunkedState {
         Ok(Some(ChunkedState::Size))
     }
 
-    fn read_size_lws(rdr: &mut BytesMut) -> io::Result<Option<Self>> {
+    fn read_size_lws(rdr: &mut BytesMut, trailers: &mut Trailers) -> io::Result<Option<Self>> {
         match byte!(rdr) {
             // LWS can follow the chunk size, but no more digits can come
-            b'\t' | b' ' => Ok(Some(Self::SizeLws)),
+            b'\t' | b' ' => {
+                trailers.count_line_extra()?;
+                Ok(Some(Self::SizeLws))
+            }
             b';' => Ok(Some(Self::Extension)),
             b'\r' => Ok(Some(Self::SizeLf)),
             _ => Err(io::Error::new(
@@ -272,14 +296,17 @@ impl ChunkedState {
         }
     }
 
-    fn read_extension(rdr: &mut BytesMut) -> io::Result<Option<Self>> {
+    fn read_extension(rdr: &mut BytesMut, trailers: &mut Trailers) -> io::Result<Option<Self>> {
         match byte!(rdr) {
             b'\r' => Ok(Some(Self::SizeLf)),
             b'\n' => Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "invalid chunk extension contains newline",
             )),
-            _ => Ok(Some(Self::Extension)), // no supported extensions
+            _ => {
+                trailers.count_line_extra()?;
+                Ok(Some(Self::Extension)) // no supported extensions
+            }
         }
     }
 
@@ -321,6 +348,11 @@ impl ChunkedState {
     fn read_trailer(rdr: &mut BytesMut, trailers: &mut Trailers) -> io::Result<Option<Self>> {
         trace!(target: "h1_decode", "read_trailer");
         let byte = byte!(rdr);
+        // a bare LF is no line end in chunked framing: taken as one, the bytes after it (a next
+        // request) would be swallowed as trailer fields.
+        if byte == b'\n' {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "Invalid trailer bare LF"));
+        }
         trailers.put(byte)?;
         match byte {
             b'\r' => Ok(Some(Self::TrailerLf)),
@@ -347,6 +379,9 @@ impl ChunkedState {
                 trailers.try_put(byte)?;
                 Ok(Some(Self::EndLf))
             }
+            // "0\r\n\n": a bare LF ending the chunked body; read as a trailer line it would swallow
+            // the request after it.
+            b'\n' => Err(io::Error::new(io::ErrorKind::InvalidInput, "Invalid chunk end bare LF")),
             _ => {
                 trailers.put(byte)?;
                 Ok(Some(Self::Trailer))
@@ -720,6 +755,63 @@ mod test {
             ChunkResult::OnEof => {}
             state => panic!("expected OnEof, got: {}", state),
         }
+    }
+
+    fn decode_all(input: &[u8]) -> Result<Vec<u8>, io::Error> {
+        let mut buf = BytesMut::from(input);
+        let mut decoder = TransferCoding::decode_chunked(64);
+        let mut body = Vec::new();
+        loop {
+            match decoder.decode(&mut buf) {
+                ChunkResult::Ok(bytes) => body.extend_from_slice(&bytes),
+                ChunkResult::Trailers(_) => {}
+                ChunkResult::OnEof => return Ok(body),
+                ChunkResult::Err(e) => return Err(e),
+                state => panic!("{input:?}: {state}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bare_lf_is_no_line_end() {
+        for input in [
+            &b"1\r\na\r\n0\r\n\nGET / HTTP/1.1\r\n\r\n"[..],
+            b"1\r\na\r\n0\r\nX: a\n\r\n",
+            b"1\na\r\n0\r\n\r\n",
+            b"1\r\na\n0\r\n\r\n",
+        ] {
+            assert!(decode_all(input).is_err(), "{input:?}");
+        }
+        assert_eq!(decode_all(b"1\r\na\r\n0\r\nX: a\r\n\r\n").unwrap(), b"a");
+    }
+
+    #[test]
+    fn chunk_line_extra_bounded() {
+        let ext = |len: usize| {
+            let mut input = b"1;x=".to_vec();
+            input.resize(input.len() + len, b'a');
+            input.extend_from_slice(b"\r\na\r\n0\r\n\r\n");
+            input
+        };
+        assert_eq!(decode_all(&ext(CHUNK_LINE_EXTRA_MAX_SIZE - 8)).unwrap(), b"a");
+        assert!(decode_all(&ext(CHUNK_LINE_EXTRA_MAX_SIZE)).is_err());
+
+        // the bound is per body, not per chunk line.
+        let mut input = Vec::new();
+        for _ in 0..=CHUNK_LINE_EXTRA_MAX_SIZE / 8 {
+            input.extend_from_slice(b"1;abcdefgh\r\na\r\n");
+        }
+        input.extend_from_slice(b"0\r\n\r\n");
+        assert!(decode_all(&input).is_err());
+
+        let mut zeros = vec![b'0'; CHUNK_LINE_EXTRA_MAX_SIZE + 1];
+        zeros.extend_from_slice(b"1\r\na\r\n0\r\n\r\n");
+        assert!(decode_all(&zeros).is_err());
+
+        let mut spaces = b"1".to_vec();
+        spaces.resize(CHUNK_LINE_EXTRA_MAX_SIZE + 2, b' ');
+        spaces.extend_from_slice(b"\r\na\r\n0\r\n\r\n");
+        assert!(decode_all(&spaces).is_err());
     }
 
     #[test]
