@@ -1,22 +1,44 @@
-//! xitca-web's `HttpServer` settings, each one explained in README.md.
+//! xitca-web's `HttpServer` settings, mapped from the contract's limits
+//! (`api_model::limits`); README.md explains each one.
 
-use std::time::Duration;
+use api_model::limits::{HEADER_READ_TIMEOUT, IDLE_TIMEOUT, MAX_HEADERS, MAX_HEAD_BYTES};
+use xitca_web::error::Error;
+use xitca_web::http::header::{HeaderValue, SERVER};
+use xitca_web::http::WebResponse;
+use xitca_web::service::Service;
+use xitca_web::{HttpServer, WebContext};
 
-/// Header fields parsed per request: xitca's own default, a stack array.
-pub const MAX_HEADERS: usize = 64;
-/// A request head still incomplete once this much is buffered is refused
-/// with 431. xitca has no separate request-target limit, so this one bound
-/// is both the head limit and the URI limit (8 KiB, the arena's URI cap).
-/// xitca's default is 1 MiB.
-pub const READ_BUF_LIMIT: usize = 8 * 1024;
-/// Write buffer high-water mark before a forced flush: xitca's default.
-pub const WRITE_BUF_LIMIT: usize = 8192 + 4096 * 100;
-/// An idle keep-alive connection is closed after this.
-pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
-/// A request head must arrive within this; slow-loris guard, as the other
-/// arena servers' header read timeout.
-pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// A request body must arrive whole within this after the handler starts
-/// reading it. xitca-http times only heads and idle connections, so the
-/// body extractor enforces it (src/body.rs).
-pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The contract's head and connection limits in xitca's idiom: header count
+/// and head size are const generics of the server (stack arrays and buffer
+/// bounds in xitca-http), the timeouts are durations. The write buffer keeps
+/// xitca's default high-water mark.
+pub fn limits<S>(server: HttpServer<S>) -> HttpServer<S, MAX_HEADERS, MAX_HEAD_BYTES>
+where
+    S: Send + Sync + 'static,
+{
+    server
+        // httparse parses into a stack array of this many fields; one more is 431.
+        .max_request_headers::<MAX_HEADERS>()
+        // A head still incomplete once this much is buffered is 431; a head
+        // that arrives whole past it is refused by the guard (src/guard.rs).
+        .max_read_buf_size::<MAX_HEAD_BYTES>()
+        .keep_alive_timeout(IDLE_TIMEOUT)
+        .request_head_timeout(HEADER_READ_TIMEOUT)
+}
+
+/// The registered name of the variant this build is (server.toml).
+const SERVER_NAME: HeaderValue = HeaderValue::from_static(if cfg!(feature = "io-uring") {
+    "xitca-uring"
+} else {
+    "xitca"
+});
+
+/// `Server: <name>` on every response: xitca has no server-name setting.
+pub async fn server_header<S>(next: &S, ctx: WebContext<'_>) -> Result<WebResponse, Error>
+where
+    S: for<'r> Service<WebContext<'r>, Response = WebResponse, Error = Error>,
+{
+    let mut res = next.call(ctx).await?;
+    res.headers_mut().insert(SERVER, SERVER_NAME);
+    Ok(res)
+}
