@@ -153,7 +153,7 @@ impl TransferCoding {
     #[inline]
     pub fn decode_chunked(header_limit: usize) -> Self {
         Self::DecodeChunked {
-            state: ChunkedState::Size,
+            state: ChunkedState::Start,
             size: 0,
             trailers: Trailers::new(header_limit),
         }
@@ -188,6 +188,7 @@ impl TransferCoding {
 
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum ChunkedState {
+    Start,
     Size,
     SizeLws,
     Extension,
@@ -223,6 +224,7 @@ impl ChunkedState {
         trailers: &mut Trailers,
     ) -> io::Result<Option<Self>> {
         match *self {
+            Self::Start => Self::read_start(body, size, trailers),
             Self::Size => Self::read_size(body, size, trailers),
             Self::SizeLws => Self::read_size_lws(body, trailers),
             Self::Extension => Self::read_extension(body, trailers),
@@ -235,6 +237,19 @@ impl ChunkedState {
             Self::EndCr => Self::read_end_cr(body, trailers),
             Self::EndLf => Self::read_end_lf(body, trailers),
             Self::End => Ok(Some(Self::End)),
+        }
+    }
+
+    // chunk-size = 1*HEXDIG (RFC 9112 §7.1). A line with no digit (empty, or only an extension)
+    // would otherwise read as size 0, the last chunk, and the bytes after it as the next request.
+    fn read_start(rdr: &mut BytesMut, size: &mut u64, trailers: &mut Trailers) -> io::Result<Option<Self>> {
+        match rdr.first() {
+            Some(b) if b.is_ascii_hexdigit() => Self::read_size(rdr, size, trailers),
+            Some(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Invalid chunk size line: Missing Size",
+            )),
+            None => Ok(None),
         }
     }
 
@@ -340,7 +355,7 @@ impl ChunkedState {
 
     fn read_body_lf(rdr: &mut BytesMut) -> io::Result<Option<Self>> {
         match byte!(rdr) {
-            b'\n' => Ok(Some(Self::Size)),
+            b'\n' => Ok(Some(Self::Start)),
             _ => Err(io::Error::new(io::ErrorKind::InvalidInput, "Invalid chunk body LF")),
         }
     }
@@ -783,6 +798,13 @@ mod test {
             assert!(decode_all(input).is_err(), "{input:?}");
         }
         assert_eq!(decode_all(b"1\r\na\r\n0\r\nX: a\r\n\r\n").unwrap(), b"a");
+    }
+
+    #[test]
+    fn chunk_size_has_a_digit() {
+        for input in [&b"\r\n\r\n"[..], b";x\r\n\r\n", b" 1\r\na\r\n0\r\n\r\n", b"1\r\na\r\n\r\n\r\n"] {
+            assert!(decode_all(input).is_err(), "{input:?}");
+        }
     }
 
     #[test]
