@@ -19,7 +19,7 @@ use super::{
     io::{BufIo, NotifierIo},
     proto::{
         encode::CONTINUE_BYTES,
-        trasnder_coding::{ChunkResult, TransferCoding},
+        trasnder_coding::{ChunkResult, ChunkedState, TransferCoding},
     },
 };
 
@@ -169,7 +169,17 @@ where
 
 impl<Io> Drop for BodyInner<Io> {
     fn drop(&mut self) {
-        if self.decoder.decoder.is_eof() {
+        // a chunked body whose trailers were read is complete: its decoder stays at End until polled
+        // once more, which a reader that stops at the trailers frame never does. Without this the
+        // connection closed after every request with trailers, dropping the requests behind it.
+        let trailers_read = matches!(
+            self.decoder.decoder,
+            TransferCoding::DecodeChunked {
+                state: ChunkedState::End,
+                ..
+            }
+        );
+        if self.decoder.decoder.is_eof() || trailers_read {
             let buf = mem::take(&mut self.decoder.read_buf);
             self.io.notify(buf);
         }

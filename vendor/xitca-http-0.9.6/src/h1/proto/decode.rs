@@ -145,9 +145,13 @@ impl<D, const MAX_HEADERS: usize> Context<'_, D, MAX_HEADERS> {
                     if matches!(decoder, TransferCoding::DecodeChunked { .. }) {
                         return Err(ProtoError::HeaderValue);
                     }
-                    if val.eq_ignore_ascii_case("chunked") {
-                        decoder.try_set(TransferCoding::decode_chunked(MAX_HEADERS))?;
+                    // any other coding (gzip, ...) is one this crate does not decode: passing the coded
+                    // bytes on as the body would misframe what the application reads. RFC 9112 §6.1
+                    // asks for 501; a head error here is 400, and the connection closes either way.
+                    if !val.eq_ignore_ascii_case("chunked") {
+                        return Err(ProtoError::HeaderValue);
                     }
+                    decoder.try_set(TransferCoding::decode_chunked(MAX_HEADERS))?;
                 }
             }
             CONTENT_LENGTH => {
@@ -239,6 +243,7 @@ mod test {
     fn transfer_encoding() {
         let mut ctx = Context::<_, 4>::new(&());
 
+        // a coding this crate does not decode.
         let head = b"\
                 GET / HTTP/1.1\r\n\
                 Transfer-Encoding: gzip\r\n\
@@ -247,14 +252,7 @@ mod test {
                 ";
         let mut buf = BytesMut::from(&head[..]);
 
-        let (req, decoder) = ctx.decode_head::<128>(&mut buf).unwrap().unwrap();
-        let mut iter = req.headers().get_all(TRANSFER_ENCODING).into_iter();
-        assert_eq!(iter.next().unwrap().to_str().unwrap(), "gzip");
-        assert_eq!(iter.next().unwrap().to_str().unwrap(), "chunked");
-        assert!(
-            matches!(decoder, TransferCoding::DecodeChunked { .. }),
-            "transfer coding is not decoded to chunked"
-        );
+        assert!(ctx.decode_head::<128>(&mut buf).is_err());
 
         ctx.reset();
 
@@ -278,15 +276,7 @@ mod test {
                 ";
         let mut buf = BytesMut::from(&head[..]);
 
-        let (req, decoder) = ctx.decode_head::<128>(&mut buf).unwrap().unwrap();
-        assert_eq!(
-            req.headers().get(TRANSFER_ENCODING).unwrap().to_str().unwrap(),
-            "gzip, chunked"
-        );
-        assert!(
-            matches!(decoder, TransferCoding::DecodeChunked { .. }),
-            "transfer coding is not decoded to chunked"
-        );
+        assert!(ctx.decode_head::<128>(&mut buf).is_err());
 
         ctx.reset();
 
@@ -343,7 +333,7 @@ mod test {
             let head = format!("POST / HTTP/1.1\r\n{te}\r\n");
             assert!(decode(head.as_bytes()).is_err(), "{te:?}");
         }
-        let head = b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked,\r\n\r\n";
+        let head = b"POST / HTTP/1.1\r\nTransfer-Encoding: Chunked,\r\n\r\n";
         assert!(matches!(decode(head), Ok(TransferCoding::DecodeChunked { .. })));
     }
 

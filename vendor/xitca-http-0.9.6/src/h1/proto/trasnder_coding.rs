@@ -531,7 +531,11 @@ impl TransferCoding {
                         if let Some(trailers) = trailers.take() {
                             match trailers.decode() {
                                 Ok(headers) => return ChunkResult::Trailers(headers),
-                                Err(e) => return ChunkResult::Err(e),
+                                Err(e) => {
+                                    // not End: a decoder left at End reads as a complete body.
+                                    self.set_corrupted();
+                                    return ChunkResult::Err(e);
+                                }
                             }
                         }
                         return self.decode(src);
@@ -798,6 +802,15 @@ mod test {
             assert!(decode_all(input).is_err(), "{input:?}");
         }
         assert_eq!(decode_all(b"1\r\na\r\n0\r\nX: a\r\n\r\n").unwrap(), b"a");
+    }
+
+    #[test]
+    fn bad_trailers_corrupt_the_decoder() {
+        let buf = &mut BytesMut::from("1\r\na\r\n0\r\njunk\r\n\r\n");
+        let mut decoder = TransferCoding::decode_chunked(64);
+        assert!(matches!(decoder.decode(buf), ChunkResult::Ok(_)));
+        assert!(matches!(decoder.decode(buf), ChunkResult::Err(_)));
+        assert_eq!(decoder, TransferCoding::Corrupted);
     }
 
     #[test]
