@@ -4,11 +4,10 @@
 //! middleware into the contract's JSON, served by xitca-web's `HttpServer`
 //! (one single-threaded runtime per worker).
 
-mod body;
+mod config;
 mod error;
+mod guard;
 mod handlers;
-mod middleware;
-mod server;
 mod shutdown;
 
 use mimalloc::MiMalloc;
@@ -26,16 +25,12 @@ fn main() -> std::io::Result<()> {
         .at("/json", get(handler_service(handlers::json)))
         .at("/users/{id}", get(handler_service(handlers::user)))
         .at("/echo", post(handler_service(handlers::echo)))
-        .enclosed_fn(middleware::contract_errors)
-        .enclosed_fn(middleware::server_header);
-    let server = app
-        .serve()
+        .enclosed_fn(error::contract_errors)
+        // Outside the router: a refused head is never routed.
+        .enclosed_fn(guard::head)
+        .enclosed_fn(config::server_header);
+    let server = config::limits(app.serve())
         .worker_threads(args.workers())
-        .max_request_headers::<{ server::MAX_HEADERS }>()
-        .max_read_buf_size::<{ server::READ_BUF_LIMIT }>()
-        .max_write_buf_size::<{ server::WRITE_BUF_LIMIT }>()
-        .keep_alive_timeout(server::KEEP_ALIVE)
-        .request_head_timeout(server::REQUEST_HEAD_TIMEOUT)
         .disable_signal();
     #[cfg(feature = "io-uring")]
     let server = server.enable_io_uring();
