@@ -23,30 +23,43 @@ OHA_LOCAL = TOOLS_DIR / "bin" / "oha"
 
 @dataclass(frozen=True)
 class Tools:
+    """Paths of the load generators on the host that runs them. `found_versions` holds their
+    versions when they were read there (another host); otherwise the local binaries are asked."""
+
     wrk: str | None
     oha: str | None
+    found_versions: dict[str, str] | None = None
 
     def versions(self) -> dict[str, str]:
+        if self.found_versions is not None:
+            return {name: self.found_versions.get(name, "not used") for name in ("wrk", "oha")}
         return {
             "wrk": wrk_version(self.wrk) if self.wrk else "not used",
             "oha": oha_version(self.oha) if self.oha else "not used",
         }
 
 
-def _version(argv: list[str], pattern: str) -> str:
-    """The first group of `pattern` in what `argv` prints; "?" when it is not there."""
-    out = subprocess.run(argv, capture_output=True, text=True).stdout
-    m = re.search(pattern, out)
+WRK_VERSION = r"wrk\s+(\S+)"
+OHA_VERSION_PATTERN = r"(\d+\.\d+\.\d+)"
+
+
+def version_in(text: str, pattern: str) -> str:
+    """The first group of `pattern` in `text`; "?" when it is not there."""
+    m = re.search(pattern, text)
     return m.group(1) if m else "?"
+
+
+def _version(argv: list[str], pattern: str) -> str:
+    return version_in(subprocess.run(argv, capture_output=True, text=True).stdout, pattern)
 
 
 def wrk_version(path: str) -> str:
     # wrk prints its version with the usage text and exits 1.
-    return _version([path, "-v"], r"wrk\s+(\S+)")
+    return _version([path, "-v"], WRK_VERSION)
 
 
 def oha_version(path: str) -> str:
-    return _version([path, "--version"], r"(\d+\.\d+\.\d+)")
+    return _version([path, "--version"], OHA_VERSION_PATTERN)
 
 
 def find_wrk() -> str | None:
@@ -127,3 +140,26 @@ def ensure(*, install: bool = True, need: tuple[str, ...] = ("wrk", "oha")) -> T
     if ("wrk" in need and wrk is None) or ("oha" in need and oha is None):
         raise ToolError("load generators still missing after installing them")
     return Tools(wrk=wrk, oha=oha)
+
+
+# What the multi-host test (tests/bench/test_hosts_netns.py) needs beyond the bench: iproute2 for
+# network namespaces and a veth pair, and an sshd to reach the load generator's namespace.
+HOSTS_TEST_PROGRAMS = {"ip": "iproute2", "sshd": "openssh-server", "ssh": "openssh-client", "ssh-keygen": "openssh-client"}
+SSHD = "/usr/sbin/sshd"
+
+
+def _find_program(name: str) -> str | None:
+    return SSHD if name == "sshd" and os.path.exists(SSHD) else shutil.which(name)
+
+
+def ensure_hosts_test(*, install: bool = True) -> dict[str, str]:
+    """Paths of the programs the multi-host test needs, installing the missing ones from Debian when
+    `install` and running as root; otherwise ToolError naming the packages."""
+    found = {name: _find_program(name) for name in HOSTS_TEST_PROGRAMS}
+    missing = sorted({HOSTS_TEST_PROGRAMS[n] for n, path in found.items() if path is None})
+    if missing and install and apt_install(*missing):
+        found = {name: _find_program(name) for name in HOSTS_TEST_PROGRAMS}
+        missing = sorted({HOSTS_TEST_PROGRAMS[n] for n, path in found.items() if path is None})
+    if missing:
+        raise ToolError(f"missing {', '.join(missing)}: install them (Debian: `sudo apt-get install {' '.join(missing)}`)")
+    return {name: path for name, path in found.items() if path is not None}

@@ -8,6 +8,7 @@ import subprocess
 from typing import NotRequired, TypedDict
 
 from .. import gitinfo
+from ..hosts import HostInfo
 from ..manifest import ServerSpec
 from ..paths import ROOT
 from ..versions import framework_version
@@ -34,6 +35,9 @@ class Environment(TypedDict):
     git_commit: str
     git_dirty: NotRequired[bool]
     frameworks: dict[str, Framework]
+    # Per side ("server", "client"): the host it ran on, read there. The keys above describe this
+    # machine (the server's), except `tools`, the load generators where they ran.
+    hosts: NotRequired[dict[str, HostInfo]]
 
 
 def _out(cmd: list[str]) -> str:
@@ -53,8 +57,8 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> Environment:
-    return {
+def collect(specs: list[ServerSpec], tool_versions: dict[str, str], hosts: dict[str, HostInfo] | None = None) -> Environment:
+    env: Environment = {
         "cpu_model": cpu_model(),
         "cpus_online": os.cpu_count() or 0,
         "cpus_usable": len(os.sched_getaffinity(0)),
@@ -76,3 +80,6 @@ def collect(specs: list[ServerSpec], tool_versions: dict[str, str]) -> Environme
             for s in specs
         },
     }
+    if hosts:
+        env["hosts"] = hosts
+    return env

@@ -11,9 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
+
+if TYPE_CHECKING:
+    from .client import Client
 
 # A load generator using at least this share of its CPUs limited the run, not the server.
 CLIENT_BOUND_SHARE = 0.90
@@ -83,15 +86,24 @@ def _vm_hwm(pid: int) -> int:
     return 0
 
 
-def cpu_jiffies(cpus: set[int]) -> tuple[int, int]:
-    """(steal, total) jiffies summed over `cpus`, from /proc/stat; (0, 0) where it cannot be read."""
-    steal = total = 0
+# (steal, total) jiffies of some CPUs: two of them bracket a window.
+Jiffies = tuple[int, int]
+
+
+def cpu_jiffies(cpus: set[int]) -> Jiffies:
+    """(steal, total) jiffies summed over `cpus`, from this machine's /proc/stat; (0, 0) where it
+    cannot be read."""
     try:
-        lines = Path("/proc/stat").read_text().splitlines()
+        return jiffies_in(Path("/proc/stat").read_text(), cpus)
     except OSError:
         return 0, 0
-    for line in lines:
-        name, *fields = line.split()
+
+
+def jiffies_in(stat: str, cpus: set[int]) -> Jiffies:
+    """(steal, total) jiffies summed over `cpus` in the text of a /proc/stat (any host's)."""
+    steal = total = 0
+    for line in stat.splitlines():
+        name, *fields = line.split() or [""]
         if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
             values = [int(v) for v in fields[:8]]  # user nice system idle iowait irq softirq steal
             total += sum(values)
@@ -99,7 +111,7 @@ def cpu_jiffies(cpus: set[int]) -> tuple[int, int]:
     return steal, total
 
 
-def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float | None:
+def steal_share(before: Jiffies, after: Jiffies) -> float | None:
     """Share of the CPUs' time the hypervisor gave to other guests over a window: a virtual machine's
     noise that no pinning on the guest can remove."""
     total = after[1] - before[1]
@@ -134,6 +146,8 @@ class ToolRun:
     stdout: str
     stderr: str
     timed_out: bool = False
+    # The client CPUs' (steal, total) jiffies before and after the tool ran, read where it ran.
+    steal: tuple[Jiffies, Jiffies] | None = None
 
 
 def run_pinned(
@@ -194,20 +208,24 @@ def run_load_generator(
     cpus: set[int] | None,
     timeout_s: float,
     env: dict[str, str] | None = None,
+    client: Client,
 ) -> tuple[str, ToolRun]:
-    """Runs a load generator (`run_pinned`) that writes its summary to `output`, keeping its command
-    line, stdout and stderr beside it as NAME.TOOL.{cmd,stdout,stderr}; returns the summary's text.
-    Raises RuntimeError, saying what is `missing`, when the tool fails or writes no summary."""
+    """Runs a load generator on `client`'s host that writes its summary to `output` (kept here),
+    keeping its command line, stdout and stderr beside it as NAME.TOOL.{cmd,stdout,stderr}; returns
+    the summary's text. Raises RuntimeError, saying what is `missing`, when the tool fails or writes
+    no summary."""
     output.unlink(missing_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{name}.{tool}.cmd").write_text(shlex.join(cmd) + "\n")
-    run = run_pinned(
+    environment = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
+    (out_dir / f"{name}.{tool}.cmd").write_text(client.describe_command(cmd) + environment + shlex.join(cmd) + "\n")
+    run = client.run_tool(
         cmd,
         cpus=cpus,
         timeout_s=timeout_s,
         env=env,
         stdout_path=out_dir / f"{name}.{tool}.stdout",
         stderr_path=out_dir / f"{name}.{tool}.stderr",
+        output=output,
     )
     if run.returncode != 0 or not output.exists():
         raise RuntimeError(f"{tool} exited {run.returncode} without {missing}: {run.stderr.strip()[-500:] or run.stdout[-500:]}")

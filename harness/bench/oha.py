@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..tools import Tools
+from .client import Client, LocalClient
 from .measure import LoadResult, ToolRun, run_load_generator
 from .scenarios import Scenario
 
@@ -21,7 +23,16 @@ class OhaResult(LoadResult):
 
 
 def argv(
-    oha: str, scenario: Scenario, url: str, *, connections: int, rate: int, duration_s: float, threads: int, out_file: Path
+    oha: str,
+    scenario: Scenario,
+    url: str,
+    *,
+    connections: int,
+    rate: int,
+    duration_s: float,
+    threads: int,
+    out_file: str,
+    body_file: str | None = None,
 ) -> list[str]:
     cmd = [
         oha,
@@ -36,7 +47,7 @@ def argv(
         "--output-format",
         "json",
         "-o",
-        str(out_file),
+        out_file,
         "--worker-threads",
         str(max(1, threads)),
         "-m",
@@ -44,8 +55,8 @@ def argv(
         "-t",
         "4s",
     ]
-    if scenario.body_file:
-        cmd += ["-D", str(scenario.body_file)]
+    if body_file:
+        cmd += ["-D", body_file]
     if scenario.content_type:
         cmd += ["-T", scenario.content_type]
     target = url + scenario.path
@@ -68,11 +79,32 @@ def run(
     cpus: set[int] | None,
     out_dir: Path,
     name: str,
+    client: Client | None = None,
 ) -> tuple[OhaResult, ToolRun]:
+    """One oha run on the client's host (this machine by default)."""
+    client = client or LocalClient(Tools(wrk=None, oha=oha))
     out_file = out_dir / f"{name}.oha.json"
-    cmd = argv(oha, scenario, url, connections=connections, rate=rate, duration_s=duration_s, threads=threads, out_file=out_file)
+    cmd = argv(
+        oha,
+        scenario,
+        url,
+        connections=connections,
+        rate=rate,
+        duration_s=duration_s,
+        threads=threads,
+        out_file=client.output(out_file),
+        body_file=client.path(scenario.body_file) if scenario.body_file else None,
+    )
     text, tool = run_load_generator(
-        "oha", cmd, output=out_file, missing="output", out_dir=out_dir, name=name, cpus=cpus, timeout_s=duration_s + 30
+        "oha",
+        cmd,
+        output=out_file,
+        missing="output",
+        out_dir=out_dir,
+        name=name,
+        cpus=cpus,
+        timeout_s=duration_s + 30,
+        client=client,
     )
     return parse(text), tool
 

@@ -1,10 +1,14 @@
-"""The ordered list of runs: servers interleaved within each cell, cells within each round."""
+"""The order of runs: servers interleaved within each cell, cells within each round; the rounds a
+profile always runs, then the extra rounds the cells still too noisy get, up to the profile's cap."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypedDict
 
+from . import stats
+from .records import RunRecord
 from .scenarios import Profile, Scenario
 
 # Seconds a run costs beyond warm-up and measurement: server start, readiness, stop (measured: 0.6 s
@@ -45,10 +49,15 @@ class Run:
     server: str
     cell: Cell
     round: int  # 1-based
+    attempt: int = 1  # > 1: the round measured again after its CPUs were stolen
 
     @property
     def run_id(self) -> str:
-        return f"{self.server}-{self.cell.key}-{self.round}"
+        base = f"{self.server}-{self.cell.key}-{self.round}"
+        return base if self.attempt == 1 else f"{base}.{self.attempt}"
+
+    def again(self) -> Run:
+        return Run(self.server, self.cell, self.round, self.attempt + 1)
 
 
 def cells(scenarios: list[Scenario], profile: str) -> list[Cell]:
@@ -56,18 +65,64 @@ def cells(scenarios: list[Scenario], profile: str) -> list[Cell]:
 
 
 def build(servers: list[str], scenarios: list[Scenario], profile: Profile) -> list[Run]:
-    """Round by round, each cell visits every server in turn (A B C, A B C), so slow drift of the
-    machine touches every server alike rather than whichever ran last."""
+    """The rounds every cell runs: round by round, each cell visits every server in turn (A B C,
+    A B C), so slow drift of the machine touches every server alike rather than whichever ran last."""
     plan_cells = cells(scenarios, profile.name)
     return [Run(server, cell, rnd) for rnd in range(1, profile.repeats + 1) for cell in plan_cells for server in servers]
+
+
+# What a server has measured in a cell so far: its kept runs and every attempt (re-measured ones too).
+History = Callable[[str, Cell], tuple[list[RunRecord], int]]
+
+
+def wants_another_round(kept: list[RunRecord], attempts: int, profile: Profile) -> bool:
+    """A cell gets another round while its spread is above the profile's bound and it has runs left
+    under the cap. Never for a cell with an invalid run: it is not ranked, more rounds cannot help."""
+    if attempts >= profile.cap or any(not r.valid for r in kept):
+        return False
+    spread = stats.spread(kept)
+    return spread is None or spread > profile.spread_bound
+
+
+def may_remeasure(attempts: int, round_: int, profile: Profile) -> bool:
+    """A stolen round is measured again while the cell has runs left under the cap beyond the
+    rounds it is still owed: re-measuring never costs a cell one of its minimum rounds."""
+    owed = max(0, profile.repeats - round_)
+    return attempts + owed < profile.cap
+
+
+def schedule(servers: list[str], plan_cells: list[Cell], profile: Profile, history: History) -> Iterator[Run]:
+    """The runs in order, decided as they come: the profile's rounds for every server and cell,
+    then rounds up to the cap, interleaved the same way, for each server whose cell is still above
+    the spread bound when its turn comes (all its earlier rounds done)."""
+    for rnd in range(1, profile.cap + 1):
+        for cell in plan_cells:
+            for server in servers:
+                if rnd <= profile.repeats or wants_another_round(*history(server, cell), profile):
+                    yield Run(server, cell, rnd)
 
 
 def run_seconds(profile: Profile) -> float:
     return profile.warmup_s + profile.duration_s + RUN_OVERHEAD_S
 
 
-def estimate_seconds(runs: list[Run], profile: Profile) -> float:
-    return len(runs) * run_seconds(profile)
+def estimate_seconds(runs: list[Run] | int, profile: Profile) -> float:
+    return (runs if isinstance(runs, int) else len(runs)) * run_seconds(profile)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Runs and wall time of a plan: every cell at the profile's rounds, and every cell at its cap."""
+
+    runs: int
+    max_runs: int
+    seconds: float
+    max_seconds: float
+
+
+def estimate(n_servers: int, n_cells: int, profile: Profile) -> Estimate:
+    runs, max_runs = n_servers * n_cells * profile.repeats, n_servers * n_cells * profile.cap
+    return Estimate(runs, max_runs, estimate_seconds(runs, profile), estimate_seconds(max_runs, profile))
 
 
 def human_duration(seconds: float) -> str:

@@ -127,6 +127,7 @@ class RunRecord(JsonRecord, InCell):
     server_cpu_us_per_request: float | None = None
     server_cpu_share: float | None = None
     loadavg_1m: float | None = None
+    # The larger of the two sides' steal shares below (older runs: over all pinned CPUs of the one machine).
     steal_share: float | None = None
     client_cpu_s: float | None = None
     client_wall_s: float | None = None
@@ -138,6 +139,14 @@ class RunRecord(JsonRecord, InCell):
     achieved_rate: float | None = None
     # Paths of the load generator's own outputs, relative to the run directory: "warmup", "measured".
     raw: dict[str, str] = field(default_factory=dict)
+    # The hypervisor's share of the server's pinned CPUs (on the server's host) and of the load
+    # generator's (on its host) over the measured window.
+    server_steal_share: float | None = None
+    client_steal_share: float | None = None
+    # Measures of one round: > 1 when the round was measured again; `superseded` marks a measure
+    # replaced by a later one (its CPUs were stolen), kept for the record, left out of aggregates.
+    attempt: int = 1
+    superseded: bool = False
 
 
 @dataclass
@@ -166,6 +175,10 @@ class Aggregate(JsonRecord, InCell):
     invalid_reasons: list[str]
     pct_of_baseline: float | None = None
     rank: int | None = None
+    # Measures replaced because their CPUs were stolen (not in n_runs), and the spread the cell's
+    # rounds reached (stats.spread).
+    remeasured: int = 0
+    spread: float | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:

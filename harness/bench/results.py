@@ -24,16 +24,29 @@ SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 RESULTS_NAME = "results.json"
 
 
+class HostPlace(TypedDict):
+    """Where one side of the run was: "local" or an ssh destination, and for the server the
+    address it listened on (the one the load generator sent to)."""
+
+    host: str
+    address: NotRequired[str]
+
+
 class Config(TypedDict):
     profile: str
     duration_s: float
     warmup_s: float
-    repeats: int
+    repeats: int  # rounds every cell runs
     server_cpus: list[int]
     client_cpus: list[int]
     workers: int
     scenarios_file: str
     client_bound_share: NotRequired[float]
+    # Older runs did not record these: they ran `repeats` rounds, everything on one machine.
+    max_rounds: NotRequired[int]
+    spread_bound: NotRequired[float]
+    stolen_share: NotRequired[float]
+    hosts: NotRequired[dict[str, HostPlace]]  # "server", "client"
 
 
 class ScenarioInfo(TypedDict):
@@ -48,8 +61,10 @@ class Plan(TypedDict):
     servers: list[str]
     cells: list[plan.CellJson]
     scenarios: NotRequired[dict[str, ScenarioInfo]]
-    runs: int
+    runs: int  # the profile's rounds for every server and cell
     estimated_s: float
+    max_runs: NotRequired[int]  # every cell at its cap
+    max_estimated_s: NotRequired[float]
 
 
 class ServerStatus(TypedDict):
@@ -81,8 +96,7 @@ def document(
     started: dt.datetime,
     environment: Environment,
     scenarios_file: Path,
-    planned_runs: int,
-    estimated_s: float,
+    estimate: plan.Estimate,
 ) -> RunDocument:
     """The record of a finished bench run: what was asked, on what machine, every run, every failure
     and the aggregates of the runs."""
@@ -103,13 +117,22 @@ def document(
             "workers": cfg.workers,
             "scenarios_file": str(scenarios_file.relative_to(ROOT) if scenarios_file.is_relative_to(ROOT) else scenarios_file),
             "client_bound_share": measure.CLIENT_BOUND_SHARE,
+            "max_rounds": profile.cap,
+            "spread_bound": profile.spread_bound,
+            "stolen_share": stats.STOLEN_SHARE,
+            "hosts": {
+                "server": {"host": "local", "address": cfg.server_address},
+                "client": {"host": cfg.load_client.host.name},
+            },
         },
         "plan": {
             "servers": [s.name for s in specs],
             "cells": [c.to_json() for c in plan.cells(chosen, profile.name)],
             "scenarios": {s.name: _scenario_info(s) for s in chosen},
-            "runs": planned_runs,
-            "estimated_s": estimated_s,
+            "runs": estimate.runs,
+            "estimated_s": estimate.seconds,
+            "max_runs": estimate.max_runs,
+            "max_estimated_s": estimate.max_seconds,
         },
         "servers": [_server_status(s, outcome) for s in specs],
         "runs": outcome.runs,

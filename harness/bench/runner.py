@@ -1,5 +1,7 @@
 """Runs the plan: for each run a fresh server pinned to the server CPUs, a warm-up, then one measured
-window of the load generator pinned to the client CPUs, with CPU time and memory recorded."""
+window of the load generator pinned to the client CPUs (on this machine or the client host), with
+CPU time, memory and steal recorded. A run whose CPUs were stolen is measured again while its cell
+has runs left; cells still too noisy after the profile's rounds get more (plan.schedule)."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from ..errors import HarnessError
 from ..manifest import ServerSpec
 from ..process import ServerProcess
 from ..tools import Tools
-from . import measure, oha, plan, wrk
+from . import measure, oha, plan, stats, wrk
+from .client import Client, LocalClient
 from .measure import ToolRun
-from .records import Failure, RunRecord
+from .records import CellKey, Failure, RunRecord
 from .scenarios import Profile, Scenario
 
 
@@ -32,6 +35,19 @@ class BenchConfig:
     workers: int
     out_dir: Path
     tools: Tools
+    # Where the load generator runs (default: this machine, with `tools`).
+    client: Client | None = None
+    # The address the server listens on and the load generator sends to.
+    server_address: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        if self.client is None:
+            self.client = LocalClient(self.tools)
+
+    @property
+    def load_client(self) -> Client:
+        assert self.client is not None  # set by __post_init__
+        return self.client
 
     @property
     def raw_dir(self) -> Path:
@@ -48,6 +64,24 @@ class Outcome:
     failures: list[Failure] = field(default_factory=list)
     # Servers that could not start are dropped from the rest of the plan.
     unavailable: dict[str, str] = field(default_factory=dict)
+    # Per server and cell: the runs kept (the last measure of each round) and the measures taken.
+    kept: dict[tuple[str, CellKey], list[RunRecord]] = field(default_factory=dict)
+    attempts: dict[tuple[str, CellKey], int] = field(default_factory=dict)
+
+    def history(self, server: str, cell: plan.Cell) -> tuple[list[RunRecord], int]:
+        key = (server, (cell.scenario, cell.connections, cell.rate))
+        return self.kept.get(key, []), self.attempts.get(key, 0)
+
+    def add(self, record: RunRecord) -> None:
+        key = (record.server, record.cell_key)
+        self.runs.append(record)
+        self.kept.setdefault(key, []).append(record)
+        self.attempts[key] = self.attempts.get(key, 0) + 1
+
+    def supersede(self, record: RunRecord) -> None:
+        """`record` is measured again: it stays in the runs, flagged, and leaves the kept ones."""
+        record.superseded = True
+        self.kept[(record.server, record.cell_key)].remove(record)
 
 
 def now() -> str:
@@ -66,14 +100,24 @@ def empty_record(run: plan.Run, tool: str) -> RunRecord:
         tool=tool,
         started_at=now(),
         target_rate=run.cell.rate,
+        attempt=run.attempt,
     )
 
 
+def stolen(record: RunRecord) -> bool:
+    return (record.steal_share or 0) >= stats.STOLEN_SHARE
+
+
 def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome:
+    """Measures `runs` (the profile's rounds: plan.build), then the extra rounds and re-measures
+    the profile allows, in plan.schedule's order."""
     specs = {s.name: s for s in cfg.specs}
     scenarios = {s.name: s for s in cfg.scenarios}
+    servers = list(dict.fromkeys(r.server for r in runs))
+    plan_cells = list(dict.fromkeys(r.cell for r in runs))
     outcome = Outcome()
     per_run = plan.run_seconds(cfg.profile)
+    cap = len(servers) * len(plan_cells) * cfg.profile.cap
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -83,22 +127,43 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        # Progress counts planned seconds, so the ETA is right from the first run.
-        task = progress.add_task("bench", total=len(runs) * per_run, runs=f"0/{len(runs)}")
-        for i, run in enumerate(runs, 1):
-            progress.update(task, description=f"{run.server} {run.cell.label} (round {run.round})")
-            if run.server in outcome.unavailable:
-                progress.update(task, advance=per_run, runs=f"{i}/{len(runs)}")
-                continue
-            record = measure_run(cfg, specs[run.server], scenarios[run.cell.scenario], run, outcome)
-            if record is not None:
-                outcome.runs.append(record)
-                console.print(_line(record, i, len(runs)))
-            progress.update(task, advance=per_run, runs=f"{i}/{len(runs)}")
+        # Progress counts planned seconds, so the ETA is right from the first run; extra rounds and
+        # re-measures add to the total as they are decided.
+        expected = len(runs)
+        task = progress.add_task("bench", total=expected * per_run, runs=f"0/{expected}")
+        done = 0
+
+        def step(run: plan.Run) -> RunRecord | None:
+            nonlocal done, expected
+            done += 1
+            if done > expected:
+                expected = done
+                progress.update(task, total=expected * per_run)
+            label = f"round {run.round}" + (f", measure {run.attempt}" if run.attempt > 1 else "")
+            progress.update(task, description=f"{run.server} {run.cell.label} ({label})")
+            record = None
+            if run.server not in outcome.unavailable:
+                record = measure_run(cfg, specs[run.server], scenarios[run.cell.scenario], run, outcome)
+                if record is not None:
+                    outcome.add(record)
+                    console.print(_line(record, done, expected, cap))
+            progress.update(task, advance=per_run, runs=f"{done}/{expected}")
+            return record
+
+        for run in plan.schedule(servers, plan_cells, cfg.profile, outcome.history):
+            record = step(run)
+            # Re-measured at once: the round keeps its place in the interleaving.
+            while record is not None and stolen(record):
+                _, attempts = outcome.history(run.server, run.cell)
+                if not plan.may_remeasure(attempts, run.round, cfg.profile):
+                    break
+                outcome.supersede(record)
+                run = run.again()
+                record = step(run)
     return outcome
 
 
-def _line(r: RunRecord, i: int, n: int) -> str:
+def _line(r: RunRecord, i: int, n: int, cap: int) -> str:
     state = "[green]ok[/]" if r.valid else f"[red]INVALID[/] ({'; '.join(r.invalid_reasons)})"
     rps = f"{r.requests_per_s:,.0f} req/s" if r.requests_per_s else "-"
     extra = ""
@@ -106,13 +171,14 @@ def _line(r: RunRecord, i: int, n: int) -> str:
     if p99 is not None:
         extra = f" p99 {p99:.2f} ms"
     cb = " [yellow]client-bound[/]" if r.client_bound else ""
-    return f"[{i}/{n}] {r.run_id}: {rps}{extra}{cb} {state}"
+    steal = f" [yellow]CPU stolen {100 * (r.steal_share or 0):.0f} %[/]" if stolen(r) else ""
+    return f"[{i}/{n}, ≤{cap}] {r.run_id}: {rps}{extra}{cb}{steal} {state}"
 
 
 def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: plan.Run, outcome: Outcome) -> RunRecord | None:
     tool_name = "oha" if run.cell.kind == "latency" else "wrk"
     record = empty_record(run, tool_name)
-    server = ServerProcess(spec, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir)
+    server = ServerProcess(spec, host=cfg.server_address, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir)
     try:
         server.start()
     except HarnessError as exc:
@@ -151,6 +217,7 @@ class _Window(TypedDict):
     cpus: set[int] | None
     out_dir: Path
     name: str
+    client: Client
 
 
 def _drive(
@@ -165,14 +232,16 @@ def _drive(
         "cpus": cfg.client_cpus,
         "out_dir": cfg.raw_dir,
         "name": name,
+        "client": cfg.load_client,
     }
+    found = cfg.load_client.tools
     if run.cell.kind == "latency":
-        # A latency cell always has a rate, and suite.run had tools.ensure() find oha for it.
-        assert cfg.tools.oha is not None and run.cell.rate is not None
-        res, tool = oha.run(cfg.tools.oha, scenario, server.url, rate=run.cell.rate, **window)
+        # A latency cell always has a rate, and suite.run had the client find oha for it.
+        assert found.oha is not None and run.cell.rate is not None
+        res, tool = oha.run(found.oha, scenario, server.url, rate=run.cell.rate, **window)
         return res, tool, f"raw/{name}.oha.json"
-    assert cfg.tools.wrk is not None
-    wres, tool = wrk.run(cfg.tools.wrk, scenario, server.url, check=check, **window)
+    assert found.wrk is not None
+    wres, tool = wrk.run(found.wrk, scenario, server.url, check=check, **window)
     return wres, tool, f"raw/{name}.wrk.json"
 
 
@@ -188,8 +257,7 @@ def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerP
 
 def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: RunRecord) -> None:
     cpu_before = measure.tree_cpu_seconds(server.pid)
-    pinned = cfg.server_cpus | cfg.client_cpus
-    jiffies_before = measure.cpu_jiffies(pinned)
+    jiffies_before = measure.cpu_jiffies(cfg.server_cpus)
     res, tool, record.raw["measured"] = _drive(
         cfg, scenario, run, server, seconds=cfg.profile.duration_s, name=run.run_id, check=False
     )
@@ -210,7 +278,11 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
     )
     # Other work on the machine shows here: a busy machine starves both sides and the numbers with them.
     record.loadavg_1m = os.getloadavg()[0]
-    record.steal_share = measure.steal_share(jiffies_before, measure.cpu_jiffies(pinned))
+    # Each side's CPUs on its own host; the run counts as stolen from when either side was.
+    record.server_steal_share = measure.steal_share(jiffies_before, measure.cpu_jiffies(cfg.server_cpus))
+    record.client_steal_share = measure.steal_share(*tool.steal) if tool.steal else None
+    shares = [x for x in (record.server_steal_share, record.client_steal_share) if x is not None]
+    record.steal_share = max(shares) if shares else None
 
 
 def fill(

@@ -13,15 +13,33 @@ from ..paths import ROOT
 
 SCENARIOS_FILE = ROOT / "bench" / "scenarios.toml"
 KINDS = ("throughput", "latency")
+# The profile `nox -s build bench` and `python -m harness bench` run when none is named.
+DEFAULT_PROFILE = "standard"
+
+
+# A cell whose rounds spread (max - min over median, of server CPU µs/request or of req/s) by more
+# than this gets another round, up to the profile's max_rounds.
+SPREAD_BOUND = 0.05
 
 
 @dataclass(frozen=True)
 class Profile:
+    """How long and how often each server is measured in each cell. `repeats` rounds always run;
+    a cell whose spread is still above `spread_bound` gets more, and a round that lost CPU to the
+    hypervisor is measured again, as long as the cell has run fewer than `max_rounds` times."""
+
     name: str
     duration_s: float
     warmup_s: float
     repeats: int
     description: str = ""
+    max_rounds: int = 0  # 0: as many as `repeats`
+    spread_bound: float = SPREAD_BOUND
+
+    @property
+    def cap(self) -> int:
+        """Measured runs per server and cell at most, re-measured ones included."""
+        return max(self.repeats, self.max_rounds)
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,7 @@ class Suite:
     profiles: dict[str, Profile]
     scenarios: dict[str, Scenario]
     source: Path
+    default_profile: str = DEFAULT_PROFILE
 
 
 def load(path: Path = SCENARIOS_FILE) -> Suite:
@@ -68,12 +87,20 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
     for name, p in doc.get("profiles", {}).items():
         try:
             profiles[name] = Profile(
-                name, float(p["duration_s"]), float(p["warmup_s"]), int(p["repeats"]), p.get("description", "")
+                name,
+                float(p["duration_s"]),
+                float(p["warmup_s"]),
+                int(p["repeats"]),
+                p.get("description", ""),
+                int(p.get("max_rounds", 0)),
+                float(p.get("spread_bound", SPREAD_BOUND)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ScenarioError(path, f"profiles.{name}", f"needs duration_s, warmup_s, repeats ({exc})") from exc
         if profiles[name].repeats < 1 or profiles[name].duration_s <= 0:
             raise ScenarioError(path, f"profiles.{name}", "repeats must be >= 1 and duration_s > 0")
+        if profiles[name].spread_bound <= 0:
+            raise ScenarioError(path, f"profiles.{name}", "spread_bound must be > 0")
     scenarios = {}
     for i, s in enumerate(doc.get("scenarios", [])):
         sc = _scenario(path, i, s)
@@ -82,7 +109,10 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
         scenarios[sc.name] = sc
     if not scenarios:
         raise ScenarioError(path, "scenarios", "no [[scenarios]] defined")
-    return Suite(profiles, scenarios, path)
+    default = str(doc.get("default_profile", DEFAULT_PROFILE))
+    if profiles and default not in profiles:
+        raise ScenarioError(path, "default_profile", f"{default!r} is not a profile; defined: {', '.join(profiles)}")
+    return Suite(profiles, scenarios, path, default)
 
 
 def _scenario(path: Path, i: int, s: dict[str, Any]) -> Scenario:

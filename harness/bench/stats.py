@@ -26,12 +26,38 @@ def cell_key(item: RunRecord | Aggregate) -> CellKey:
     return item.cell_key
 
 
+def relative_range(values: Iterable[float | None]) -> float | None:
+    """(max - min) / median; None under two values."""
+    vals = [v for v in values if v is not None]
+    if len(vals) < 2:
+        return None
+    mid = statistics.median(vals)
+    return (max(vals) - min(vals)) / mid if mid > 0 else None
+
+
+def spread(runs: list[RunRecord]) -> float | None:
+    """How far a cell's rounds disagree: the larger relative range (max - min over median) of
+    server CPU µs per request and of req/s over its valid runs; None under two valid rounds."""
+    valid = [r for r in runs if r.valid]
+    ranges = [
+        x
+        for x in (relative_range(r.server_cpu_us_per_request for r in valid), relative_range(r.requests_per_s for r in valid))
+        if x is not None
+    ]
+    return max(ranges) if ranges else None
+
+
 def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggregate]:
     """One aggregate per server and cell. Statistics use valid runs only (all runs, flagged, when none
     is valid); a cell with any invalid run is shown but never ranked, so an error never buys a place."""
     groups: dict[tuple[str, str, int, int | None], list[RunRecord]] = defaultdict(list)
+    remeasured: dict[tuple[str, str, int, int | None], int] = defaultdict(int)
     for run in runs:
-        groups[(run.server, *run.cell_key)].append(run)
+        # A round whose CPUs were stolen and that was measured again counts once, by its last measure.
+        if run.superseded:
+            remeasured[(run.server, *run.cell_key)] += 1
+        else:
+            groups[(run.server, *run.cell_key)].append(run)
     out = []
     for (server, scenario, conns, rate), group in groups.items():
         valid_runs = [r for r in group if r.valid]
@@ -61,6 +87,8 @@ def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggreg
                 steal_share=summarize([r.steal_share for r in group]),
                 stolen_runs=sum(1 for r in group if (r.steal_share or 0) >= STOLEN_SHARE),
                 invalid_reasons=sorted({reason for r in group for reason in r.invalid_reasons}),
+                remeasured=remeasured[(server, scenario, conns, rate)],
+                spread=spread(group),
             )
         )
     _baseline_pct(out)

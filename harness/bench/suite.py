@@ -4,16 +4,21 @@ write results.json, the report, and a summary table on the terminal."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import os
+import socket
 from pathlib import Path
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .. import readiness, registry, tools
+from .. import readiness, registry
 from ..errors import SelectionError
+from ..hosts import Host, HostError, HostInfo, Shell, probe
 from ..manifest import ServerSpec
 from ..paths import RESULTS_DIR
+from . import client as load_client
 from . import environment, measure, plan, results, runner, scenarios, stats
 from .records import Aggregate, Stat
 from .report import build as report_build
@@ -43,9 +48,56 @@ def select_scenarios(suite: scenarios.Suite, names: list[str] | None, profile: s
     return chosen
 
 
+def check_server_address(address: str, client: Host) -> None:
+    """The server must be able to listen on `address` here, and a client on another host must be
+    able to reach it there: a loopback address is this machine's alone."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError as exc:
+        raise SelectionError(f"--server-address {address!r} is not an IP address of this machine") from exc
+    if not client.is_local and ip.is_loopback:
+        raise SelectionError(
+            f"the server would listen on {address}, which the client host {client.name} cannot reach: "
+            "pass --server-address with an address of this machine on the network between them"
+        )
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    with socket.socket(family) as s:
+        try:
+            s.bind((address, 0))
+        except OSError as exc:
+            raise SelectionError(f"the server cannot listen on {address} here: {exc.strerror}") from exc
+
+
+def _client_cpus(requested: set[int] | None, usable: list[int], host: str) -> set[int]:
+    if requested is None:
+        return set(usable)
+    outside = sorted(requested - set(usable))
+    if usable and outside:
+        raise HostError(f"--client-cpus {sorted(requested)}: CPUs {outside} are not usable on {host} (usable: {usable})")
+    return requested
+
+
+def resolve_profile(
+    suite: scenarios.Suite, name: str | None, duration: float | None, repeats: int | None, max_rounds: int | None
+) -> scenarios.Profile:
+    name = name or suite.default_profile
+    if name not in suite.profiles:
+        raise SelectionError(f"unknown profile {name!r}; defined: {', '.join(suite.profiles)}")
+    p = suite.profiles[name]
+    return scenarios.Profile(
+        p.name,
+        duration or p.duration_s,
+        p.warmup_s,
+        repeats or p.repeats,
+        p.description,
+        max_rounds if max_rounds is not None else p.max_rounds,
+        p.spread_bound,
+    )
+
+
 def run(
     *,
-    profile_name: str,
+    profile_name: str | None,
     server_names: list[str] | None,
     scenario_names: list[str] | None,
     server_cpus: set[int] | None,
@@ -54,47 +106,103 @@ def run(
     out: Path | None,
     duration: float | None = None,
     repeats: int | None = None,
+    max_rounds: int | None = None,
     console: Console | None = None,
     scenarios_file: Path = scenarios.SCENARIOS_FILE,
     screenshot: bool = True,
+    client_host: str | None = None,
+    server_address: str = "127.0.0.1",
+    ssh_options: tuple[str, ...] = (),
 ) -> Path:
     console = console or Console()
     suite = scenarios.load(scenarios_file)
-    if profile_name not in suite.profiles:
-        raise SelectionError(f"unknown profile {profile_name!r}; defined: {', '.join(suite.profiles)}")
-    profile = suite.profiles[profile_name]
-    if duration or repeats:
-        profile = scenarios.Profile(
-            profile.name, duration or profile.duration_s, profile.warmup_s, repeats or profile.repeats, profile.description
-        )
+    profile = resolve_profile(suite, profile_name, duration, repeats, max_rounds)
     specs = select_servers(server_names)
     chosen = select_scenarios(suite, scenario_names, profile.name)
-    d_server, d_client = measure.default_cpus()
-    server_cpus, client_cpus = server_cpus or d_server, client_cpus or d_client
+    host = Host.parse(client_host, ssh_options)
+    check_server_address(server_address, host)
+    need = tuple(sorted({"oha" if s.kind == "latency" else "wrk" for s in chosen}))
+    client = load_client.connect(host, need)
+    try:
+        with Shell(Host()) as here:
+            server_host = probe(here).info
+        if host.is_local:
+            d_server, d_client = measure.default_cpus()
+            server_cpus, client_cpus = server_cpus or d_server, client_cpus or d_client
+        else:
+            # Each side has a machine of its own: by default each gets all of its CPUs.
+            server_cpus = server_cpus or set(os.sched_getaffinity(0))
+            client_cpus = _client_cpus(client_cpus, client.info["cpus_usable"], host.name)
+        return _run(
+            console,
+            profile,
+            specs,
+            chosen,
+            client,
+            server_host,
+            server_cpus,
+            client_cpus,
+            workers,
+            out,
+            server_address,
+            scenarios_file,
+            screenshot,
+        )
+    finally:
+        client.close()
+
+
+def _run(
+    console: Console,
+    profile: scenarios.Profile,
+    specs: list[ServerSpec],
+    chosen: list[scenarios.Scenario],
+    client: load_client.Client,
+    server_host: HostInfo,
+    server_cpus: set[int],
+    client_cpus: set[int],
+    workers: int | None,
+    out: Path | None,
+    server_address: str,
+    scenarios_file: Path,
+    screenshot: bool,
+) -> Path:
     workers = workers or len(server_cpus)
-    found = tools.ensure(install=False, need=tuple(sorted({"oha" if s.kind == "latency" else "wrk" for s in chosen})))
+    found = client.tools
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     out_dir = out or RESULTS_DIR / run_id
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = plan.build([s.name for s in specs], chosen, profile)
-    estimate = plan.estimate_seconds(runs, profile)
+    n_cells = len(plan.cells(chosen, profile.name))
+    estimate = plan.estimate(len(specs), n_cells, profile)
+    rounds = f"{profile.repeats}" if profile.cap == profile.repeats else f"{profile.repeats}–{profile.cap}"
     console.print(
-        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers × "
-        f"{len(plan.cells(chosen, profile.name))} cells × {profile.repeats} rounds = {len(runs)} runs of "
-        f"{profile.warmup_s:g}+{profile.duration_s:g} s; server CPUs {sorted(server_cpus)} "
-        f"({workers} workers), client CPUs {sorted(client_cpus)}"
+        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers × {n_cells} cells × {rounds} rounds "
+        f"= {estimate.runs}" + (f"–{estimate.max_runs}" if estimate.max_runs > estimate.runs else "") + " runs of "
+        f"{profile.warmup_s:g}+{profile.duration_s:g} s; server on {server_host['host']} at {server_address}, CPUs "
+        f"{sorted(server_cpus)} ({workers} workers); load generator on {client.host.name}, CPUs {sorted(client_cpus)}"
     )
+    if profile.cap > profile.repeats:
+        console.print(
+            f"a cell gets another round while its spread (max–min over median of server CPU µs/request or req/s) "
+            f"is above {100 * profile.spread_bound:g} %, or when a round lost ≥ {100 * stats.STOLEN_SHARE:g} % of its "
+            f"CPUs to steal, up to {profile.cap} runs per cell"
+        )
+    eta = dt.datetime.now() + dt.timedelta(seconds=estimate.seconds)
+    at_cap = f", at most {plan.human_duration(estimate.max_seconds)}" if estimate.max_runs > estimate.runs else ""
     console.print(
-        f"[bold]estimated wall time: {plan.human_duration(estimate)}[/] "
-        f"(ETA {(dt.datetime.now() + dt.timedelta(seconds=estimate)).strftime('%H:%M')}); results → {out_dir}"
+        f"[bold]estimated wall time: {plan.human_duration(estimate.seconds)}{at_cap}[/] "
+        f"(ETA {eta.strftime('%H:%M')}); results → {out_dir}"
     )
-    if set(server_cpus) & set(client_cpus):
+    if client.host.is_local and set(server_cpus) & set(client_cpus):
         console.print("[yellow]warning: server and load generator share CPUs; numbers are not isolated[/]")
-    cfg = runner.BenchConfig(profile, chosen, specs, server_cpus, client_cpus, workers, out_dir, found)
+    cfg = runner.BenchConfig(
+        profile, chosen, specs, server_cpus, client_cpus, workers, out_dir, found, client=client, server_address=server_address
+    )
     # Read before the runs: the checkout may move on while a long plan runs, and the commit measured
     # is the one that was checked out when the servers were started.
-    env = environment.collect(specs, found.versions())
+    env = environment.collect(specs, found.versions(), {"server": server_host, "client": client.info})
     outcome = runner.execute(cfg, runs, console)
     doc = results.document(
         cfg,
@@ -103,8 +211,7 @@ def run(
         started=started,
         environment=env,
         scenarios_file=scenarios_file,
-        planned_runs=len(runs),
-        estimated_s=estimate,
+        estimate=estimate,
     )
     results.write(out_dir, doc)
     # The matrix as it stands when the run ends, kept with the run: a report rebuilt later shows it, not today's.

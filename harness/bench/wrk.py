@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..tools import Tools
+from .client import Client, LocalClient
 from .measure import LoadResult, ToolRun, run_load_generator
 from .scenarios import Scenario
 
@@ -19,7 +21,9 @@ class WrkResult(LoadResult):
     latency_us: dict[str, float | None]
 
 
-def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float, check: bool) -> list[str]:
+def argv(
+    wrk: str, scenario: Scenario, url: str, *, connections: int, threads: int, duration_s: float, check: bool, lua: str = str(LUA)
+) -> list[str]:
     threads = max(1, min(threads, connections))
     cmd = [
         wrk,
@@ -32,7 +36,7 @@ def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: i
         "--timeout",
         f"{TIMEOUT_S}s",
         "-s",
-        str(LUA),
+        lua,
     ]
     if scenario.content_type:
         cmd += ["-H", f"Content-Type: {scenario.content_type}"]
@@ -40,11 +44,11 @@ def argv(wrk: str, scenario: Scenario, url: str, *, connections: int, threads: i
     return [*cmd, url + scenario.path, "--", str(scenario.pipeline), lo, hi, "1" if check else "0"]
 
 
-def env(scenario: Scenario, summary_path: Path) -> dict[str, str]:
+def env(scenario: Scenario, summary_path: str, body_path: str | None) -> dict[str, str]:
     """Method and body go through the environment: wrk's command line has no flag for them."""
-    out = {"ARENA_WRK_SUMMARY": str(summary_path), "ARENA_WRK_METHOD": scenario.method}
-    if scenario.body_file:
-        out["ARENA_WRK_BODY_FILE"] = str(scenario.body_file)
+    out = {"ARENA_WRK_SUMMARY": summary_path, "ARENA_WRK_METHOD": scenario.method}
+    if body_path:
+        out["ARENA_WRK_BODY_FILE"] = body_path
     return out
 
 
@@ -60,9 +64,16 @@ def run(
     cpus: set[int] | None,
     out_dir: Path,
     name: str,
+    client: Client | None = None,
 ) -> tuple[WrkResult, ToolRun]:
+    """One wrk run on the client's host (this machine by default); the script, the request body and
+    the summary are named as wrk sees them there."""
+    client = client or LocalClient(Tools(wrk=wrk, oha=None))
     summary_path = out_dir / f"{name}.wrk.json"
-    cmd = argv(wrk, scenario, url, connections=connections, threads=threads, duration_s=duration_s, check=check)
+    cmd = argv(
+        wrk, scenario, url, connections=connections, threads=threads, duration_s=duration_s, check=check, lua=client.path(LUA)
+    )
+    body = client.path(scenario.body_file) if scenario.body_file else None
     text, tool = run_load_generator(
         "wrk",
         cmd,
@@ -72,7 +83,8 @@ def run(
         name=name,
         cpus=cpus,
         timeout_s=duration_s + 30,
-        env=env(scenario, summary_path),
+        env=env(scenario, client.output(summary_path), body),
+        client=client,
     )
     return parse(text), tool
 

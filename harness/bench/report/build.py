@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ... import readiness
-from .. import results, stats
+from .. import agreement, results, stats
 from . import charts, html, markdown, model, screenshot
 
 # The readiness matrix the bench showed when it ran (harness.readiness.dump), kept beside results.json.
@@ -43,15 +43,24 @@ def build(run_dir: Path, *, compare_dir: Path | None = None, take_screenshot: bo
     view = model.build(doc)
     compare_rows: list[model.Comparison] | None = None
     compare_id: str | None = None
+    agree_md = agree_html = None
     if compare_dir is not None:
         other = load(compare_dir)
         compare_rows, compare_id = model.compare(doc, other), other["run_id"]
+        agreed = agreement.compare(doc, other)
+        agree_md, agree_html = agreement.render_markdown(agreed, level=3), agreement.render_html(agreed)
     drawn = charts.draw_all(view, run_dir / "charts")
     md_extra, html_extra = readiness_sections(run_dir)
     md_path = run_dir / "report.md"
-    md_path.write_text(markdown.render(view, compare_rows=compare_rows, compare_id=compare_id, extra=md_extra))
+    md_path.write_text(
+        markdown.render(view, compare_rows=compare_rows, compare_id=compare_id, extra=md_extra, agreement_md=agree_md)
+    )
     html_path = run_dir / "report.html"
-    html_path.write_text(html.render(view, drawn, compare_rows=compare_rows, compare_id=compare_id, extra_html=html_extra))
+    html_path.write_text(
+        html.render(
+            view, drawn, compare_rows=compare_rows, compare_id=compare_id, extra_html=html_extra, agreement_html=agree_html
+        )
+    )
     # Tall enough for the whole page: roughly one chart-and-table block per chart.
     height = min(16000, 1200 + 450 * len(drawn) + 40 * len(doc["aggregates"]))
     shot = screenshot.take(html_path, run_dir / "report-screenshot.png", height=height) if take_screenshot else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -14,6 +15,7 @@ from .model import (
     View,
     busy_machine_note,
     environment_rows,
+    header,
     latency_table,
     summary,
     throughput_table,
@@ -34,6 +36,13 @@ pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;f
 .legend{font-size:13px;color:#333} .hook{border-left:4px solid #6c8cd5}
 .busy{background:#fff3cd;border-left:4px solid #d4a106} .up{color:#137333} .down{color:#a50e0e} td.bad{color:#a50e0e}
 """
+
+
+def _inline(text: str) -> str:
+    """A header sentence (model.header) as HTML: `code` and **bold** spans, the rest escaped."""
+    out = escape(text, quote=False)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
 
 
 def _badge(n: Note) -> str:
@@ -119,25 +128,22 @@ def render(
     compare_rows: list[Comparison] | None = None,
     compare_id: str | None = None,
     extra_html: Sequence[tuple[str, str]] = (),
+    agreement_html: str | None = None,
 ) -> str:
-    doc, env, cfg = view.doc, view.doc["environment"], view.doc["config"]
+    doc, env = view.doc, view.doc["environment"]
     by_name = {c.name: c for c in charts}
     parts = [
         f"<h1>Rust HTTP arena — bench run <code>{escape(doc['run_id'])}</code></h1>",
-        f"<p class=meta>Profile <b>{escape(cfg['profile'])}</b>: {cfg['duration_s']:g} s measured after "
-        f"{cfg['warmup_s']:g} s warm-up, {cfg['repeats']} round(s), servers interleaved. Server on CPU(s) "
-        f"{cfg['server_cpus']} with {cfg['workers']} worker(s), load generator on CPU(s) {cfg['client_cpus']}. "
-        f"{escape(env['cpu_model'])}, Linux {escape(env['kernel'])}, {escape(env['rustc'])}, "
-        f"wrk {escape(env['tools']['wrk'])}, "
-        f"oha {escape(env['tools']['oha'])}, commit <code>{escape(env['git_commit'][:12])}</code>"
-        f"{' (dirty)' if env.get('git_dirty') else ''}.</p>",
+        *(f"<p class=meta>{_inline(line)}</p>" for line in header(doc)),
         '<div class="card legend"><b>How to read this.</b> Bars and table values are medians over rounds; whiskers '
         'and “min–max” show the spread. <span class="badge cb">client-bound</span> the load generator used ≥ 90 % of '
         'its CPUs: the number is a floor for the server, not its ceiling (hatched bars). <span class="badge inv">invalid'
         '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
         "<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; "
         '“% of baseline” is relative to it. <span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
-        "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number.</div>",
+        "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number. "
+        "<i>rounds</i>: the runs each median is over (+ those measured again after steal); <i>spread</i>: their "
+        "max − min over median, the larger of server CPU µs/req and req/s.</div>",
     ]
     note = busy_machine_note(doc)
     if note:
@@ -167,7 +173,7 @@ def render(
         parts.append(
             f"<h2>Comparison with <code>{escape(compare_id or '')}</code></h2><section class=card><p>Ratio = "
             "this run / the other: median req/s for throughput (higher is better), median p99 for latency "
-            f"(lower is better).</p>{_compare_table(compare_rows)}</section>"
+            f"(lower is better).</p>{_compare_table(compare_rows)}{agreement_html or ''}</section>"
         )
     if doc["failures"]:
         items = "".join(

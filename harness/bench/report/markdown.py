@@ -12,6 +12,7 @@ from .model import (
     View,
     busy_machine_note,
     environment_rows,
+    header,
     latency_table,
     notes,
     summary,
@@ -25,7 +26,9 @@ LEGEND = (
     "*server CPU busy*: the server's CPU time over the window, as a share of its pinned CPUs; well under 100 % "
     "with no client-bound flag means something other than the server's CPU limited the run. "
     "⚠ *CPU stolen*: in that many rounds the hypervisor gave ≥ 10 % of the pinned CPUs' time to other guests "
-    "(steal), so the machine, not only the server, set the number."
+    "(steal), so the machine, not only the server, set the number. *rounds*: the runs the median is over "
+    "(+ those measured again after steal); *spread*: their max − min over median, the larger of server CPU µs/req "
+    "and req/s."
 )
 
 
@@ -62,24 +65,14 @@ def render(
     compare_rows: list[Comparison] | None = None,
     compare_id: str | None = None,
     extra: Sequence[tuple[str, str]] = (),
+    agreement_md: str | None = None,
 ) -> str:
     doc = view.doc
-    env, cfg = doc["environment"], doc["config"]
-    out = [
-        f"# Rust HTTP arena — bench run `{doc['run_id']}`",
-        "",
-        f"Profile **{cfg['profile']}**: {cfg['duration_s']:g} s measured after {cfg['warmup_s']:g} s warm-up, "
-        f"{cfg['repeats']} round(s), servers interleaved. Server on CPU(s) {_cpus(cfg['server_cpus'])} with "
-        f"{cfg['workers']} worker(s); load generator on CPU(s) {_cpus(cfg['client_cpus'])}. "
-        f"Medians with min–max over rounds.",
-        "",
-        f"Machine: {env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}; {env['rustc']}; "
-        f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}; commit `{env['git_commit'][:12]}`"
-        f"{' (dirty)' if env.get('git_dirty') else ''}.",
-        "",
-        LEGEND,
-        "",
-    ]
+    env = doc["environment"]
+    out = [f"# Rust HTTP arena — bench run `{doc['run_id']}`", ""]
+    for line in header(doc):
+        out += [line, ""]
+    out += [LEGEND, ""]
     note = busy_machine_note(doc)
     if note:
         out += [f"> ⚠ **{note}**", ""]
@@ -113,6 +106,8 @@ def render(
             for r in compare_rows
         ]
         out += _table(["scenario", "conns / rate", "server", "this", "other", "ratio", ""], rows) + [""]
+        if agreement_md:
+            out += [agreement_md]
     if doc["failures"]:
         out += ["## Failures", ""]
         for f in doc["failures"]:
@@ -145,7 +140,3 @@ def _summary(view: View) -> list[str]:
         *_table(["server", *table.columns], rows),
         "",
     ]
-
-
-def _cpus(cpus: list[int]) -> str:
-    return ",".join(str(c) for c in cpus)

@@ -5,7 +5,8 @@ in both."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
@@ -156,9 +157,20 @@ THROUGHPUT_COLUMNS = [
     "server CPU µs/req",
     "server CPU busy",
     "peak RSS MiB",
+    "rounds",
+    "spread",
 ]
-LATENCY_COLUMNS = ["target req/s", "achieved", "p50", "p90", "p99", "p99.9", "max", "server CPU µs/req"]
+LATENCY_COLUMNS = ["target req/s", "achieved", "p50", "p90", "p99", "p99.9", "max", "server CPU µs/req", "rounds", "spread"]
 PERCENTILES = ("p50", "p90", "p99", "p99.9", "max")
+
+
+def fmt_rounds(a: Aggregate) -> str:
+    """Rounds kept, and the measures replaced because the hypervisor stole their CPUs."""
+    return str(a.n_runs) + (f" (+{a.remeasured} stolen)" if a.remeasured else "")
+
+
+def fmt_spread(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f} %"
 
 
 def _row(a: Aggregate, texts: Iterable[str]) -> Row:
@@ -177,6 +189,8 @@ def throughput_table(by_conns: ByLoad) -> Table:
                 fmt_ms(median(a.server_cpu_us_per_request)),
                 fmt_share(a.server_cpu_share),
                 fmt_mib(median(a.server_peak_rss_bytes)),
+                fmt_rounds(a),
+                fmt_spread(a.spread),
             ),
         )
         for conns, aggs in by_conns.items()
@@ -192,7 +206,7 @@ def latency_table(by_rate: ByLoad) -> Table:
             lat = a.latency_ms or {}
             texts = [fmt_int(rate), fmt_int(median(a.achieved_rate))]
             texts += [fmt_ms(median(lat.get(k))) for k in PERCENTILES]
-            rows.append(_row(a, [*texts, fmt_ms(median(a.server_cpu_us_per_request))]))
+            rows.append(_row(a, [*texts, fmt_ms(median(a.server_cpu_us_per_request)), fmt_rounds(a), fmt_spread(a.spread)]))
     return Table(LATENCY_COLUMNS, rows)
 
 
@@ -327,6 +341,96 @@ def environment_rows(doc: RunDocument) -> list[list[str]]:
         [name, f"{fw['framework']} {fw['version']}", fw["runtime"], fw["io_model"], "yes" if fw["contender"] else "calibration"]
         for name, fw in doc["environment"]["frameworks"].items()
     ]
+
+
+# --- the header -----------------------------------------------------------------------------------
+
+
+def _cpus(cpus: list[int]) -> str:
+    return ",".join(str(c) for c in cpus)
+
+
+def _seconds(doc: RunDocument) -> float | None:
+    try:
+        return (dt.datetime.fromisoformat(doc["finished_at"]) - dt.datetime.fromisoformat(doc["started_at"])).total_seconds()
+    except (KeyError, ValueError):
+        return None
+
+
+def duration_text(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min {s:02d} s"
+
+
+def header(doc: RunDocument) -> list[str]:
+    """The sentences that open both reports: how the run measured, where each side ran, on what,
+    how long it took and how many rounds its cells needed. Plain text; `code` spans in backticks."""
+    env, cfg, plan = doc["environment"], doc["config"], doc["plan"]
+    repeats, cap = cfg["repeats"], cfg.get("max_rounds", cfg["repeats"])
+    bound = cfg.get("spread_bound")
+    stolen_pct = 100 * cfg.get("stolen_share", 0.10)
+    if cap > repeats and bound is not None:
+        rounds = (
+            f"{repeats} to {cap} runs per server and cell: after {repeats} rounds a cell got another while its spread "
+            f"(max − min over median of server CPU µs/request or req/s) was above {100 * bound:g} %, and a round that lost "
+            f"≥ {stolen_pct:g} % of its pinned CPUs to steal was measured again"
+        )
+    else:
+        rounds = f"{repeats} round(s)"
+    lines = [
+        f"Profile **{cfg['profile']}**: {cfg['duration_s']:g} s measured after {cfg['warmup_s']:g} s warm-up, {rounds}; "
+        f"servers interleaved. Medians with min–max over rounds."
+    ]
+    hosts = cfg.get("hosts", {})
+    server = hosts.get("server", {"host": "local"})
+    client = hosts.get("client", {"host": "local"})
+    address = server.get("address", "127.0.0.1")
+    if client["host"] == "local" and server["host"] == "local":
+        lines.append(
+            f"Topology: everything on one machine. Server on CPU(s) {_cpus(cfg['server_cpus'])} with {cfg['workers']} "
+            f"worker(s), listening on {address}; load generator on CPU(s) {_cpus(cfg['client_cpus'])}."
+        )
+    else:
+        lines.append(
+            f"Topology: server on `{server['host']}`, listening on {address}, CPU(s) {_cpus(cfg['server_cpus'])} with "
+            f"{cfg['workers']} worker(s); load generator on `{client['host']}` (over SSH), CPU(s) "
+            f"{_cpus(cfg['client_cpus'])}, sending to {address}. Steal and CPU time are each read on their own host."
+        )
+    machine = (
+        f"{env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}; {env['rustc']}; "
+        f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}; commit `{env['git_commit'][:12]}`"
+        f"{' (dirty)' if env.get('git_dirty') else ''}."
+    )
+    host_info = env.get("hosts", {})
+    remote = host_info.get("client")
+    if remote and remote["host"] != "local":
+        lines.append(f"Server host: {machine}")
+        lines.append(
+            f"Client host `{remote['host']}`: {remote['cpu_model']}, {remote['cpus_online']} CPUs, Linux {remote['kernel']}."
+        )
+    else:
+        lines.append(f"Machine: {machine}")
+    wall = _seconds(doc)
+    if wall is not None:
+        runs = doc["runs"]
+        estimate = f"planned {duration_text(plan['estimated_s'])} at {repeats} round(s)"
+        if plan.get("max_estimated_s") and plan.get("max_runs", 0) > plan["runs"]:
+            estimate += f", at most {duration_text(plan.get('max_estimated_s', 0))} with every cell at its cap"
+        lines.append(f"Wall time of the load suite: **{duration_text(wall)}** for {len(runs)} runs ({estimate}).")
+    aggs = doc["aggregates"]
+    if aggs and cap > repeats:
+        counts = Counter(a.n_runs for a in aggs)
+        per = ", ".join(f"{n} in {counts[n]}" for n in sorted(counts))
+        remeasured = sum(a.remeasured for a in aggs)
+        above = [a for a in aggs if bound is not None and a.spread is not None and a.spread > bound]
+        lines.append(
+            f"Rounds per server and cell: {per} of {len(aggs)}; {remeasured} stolen round(s) measured again; "
+            f"{len(above)} cell(s) still spread more than {100 * (bound or 0):g} % at the end (see each table's "
+            f"“spread”)."
+        )
+    return lines
 
 
 # --- the view -------------------------------------------------------------------------------------
