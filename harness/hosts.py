@@ -32,6 +32,8 @@ CONNECT_TIMEOUT_S = 10
 # Seconds a command that only looks at a host (probe, mkdir, rm) may take, the connection included.
 QUICK_TIMEOUT_S = 30.0
 LOCAL = "local"
+# Seconds the master connection outlives its last command.
+PERSIST_S = 120
 
 
 class HostError(ArenaError):
@@ -105,7 +107,10 @@ class Shell:
         # The master's stderr goes to a file, not a pipe: it lives on in the background, and a
         # pipe it holds open would never reach end of file.
         with tempfile.TemporaryFile() as err:
-            argv = [SSH, *self._ssh_options("yes"), "-o", "ControlPersist=yes", "-f", "-N", self.host.destination or ""]
+            # A harness killed before close() leaves no master behind for long: it ends after
+            # PERSIST_S without a command.
+            persist = f"ControlPersist={PERSIST_S}"
+            argv = [SSH, *self._ssh_options("yes"), "-o", persist, "-f", "-N", self.host.destination or ""]
             try:
                 rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, timeout=60).returncode
             except subprocess.TimeoutExpired:

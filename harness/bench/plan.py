@@ -84,11 +84,16 @@ def wants_another_round(kept: list[RunRecord], attempts: int, profile: Profile) 
     return spread is None or spread > profile.spread_bound
 
 
-def may_remeasure(attempts: int, round_: int, profile: Profile) -> bool:
-    """A stolen round is measured again while the cell has runs left under the cap beyond the
+# Measures of one round at most: the hypervisor's bursts last seconds to minutes, so a round stolen
+# from twice in a row says more about the hour than a third try would fix; the cap keeps the rest.
+MEASURES_PER_ROUND = 2
+
+
+def may_remeasure(attempts: int, run: Run, profile: Profile) -> bool:
+    """A stolen round is measured again (once) while the cell has runs left under the cap beyond the
     rounds it is still owed: re-measuring never costs a cell one of its minimum rounds."""
-    owed = max(0, profile.repeats - round_)
-    return attempts + owed < profile.cap
+    owed = max(0, profile.repeats - run.round)
+    return run.attempt < MEASURES_PER_ROUND and attempts + owed < profile.cap
 
 
 def schedule(servers: list[str], plan_cells: list[Cell], profile: Profile, history: History) -> Iterator[Run]:

@@ -155,7 +155,7 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
             # Re-measured at once: the round keeps its place in the interleaving.
             while record is not None and stolen(record):
                 _, attempts = outcome.history(run.server, run.cell)
-                if not plan.may_remeasure(attempts, run.round, cfg.profile):
+                if not plan.may_remeasure(attempts, run, cfg.profile):
                     break
                 outcome.supersede(record)
                 run = run.again()

@@ -398,20 +398,21 @@ def header(doc: RunDocument) -> list[str]:
             f"{cfg['workers']} worker(s); load generator on `{client['host']}` (over SSH), CPU(s) "
             f"{_cpus(cfg['client_cpus'])}, sending to {address}. Steal and CPU time are each read on their own host."
         )
-    machine = (
-        f"{env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}; {env['rustc']}; "
-        f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}; commit `{env['git_commit'][:12]}`"
-        f"{' (dirty)' if env.get('git_dirty') else ''}."
-    )
-    host_info = env.get("hosts", {})
-    remote = host_info.get("client")
+    toolset = f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}"
+    build = f"{env['rustc']}; commit `{env['git_commit'][:12]}`{' (dirty)' if env.get('git_dirty') else ''}"
+    here = f"{env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}"
+    remote = env.get("hosts", {}).get("client")
     if remote and remote["host"] != "local":
-        lines.append(f"Server host: {machine}")
+        lines.append(f"Server host: {here}; {build}.")
         lines.append(
-            f"Client host `{remote['host']}`: {remote['cpu_model']}, {remote['cpus_online']} CPUs, Linux {remote['kernel']}."
+            f"Client host `{remote['host']}`: {remote['cpu_model']}, {remote['cpus_online']} CPUs, Linux "
+            f"{remote['kernel']}; {toolset}."
         )
     else:
-        lines.append(f"Machine: {machine}")
+        lines.append(
+            f"Machine: {here}; {env['rustc']}; {toolset}; commit `{env['git_commit'][:12]}`"
+            f"{' (dirty)' if env.get('git_dirty') else ''}."
+        )
     wall = _seconds(doc)
     if wall is not None:
         runs = doc["runs"]
