@@ -16,7 +16,7 @@ from harness.bench import measure, results, suite, wrk
 from harness.bench.scenarios import Scenario
 from harness.errors import SelectionError
 from harness.hosts import Host, HostError, Probe, Shell, children_cpu_seconds, cpu_list, probe, run_timed
-from harness.tools import OHA_VERSION, Tools, find_wrk
+from harness.tools import OHA_VERSION, Tools, find_oha, find_wrk
 
 
 def test_local_is_the_default_host():
@@ -148,6 +148,39 @@ def test_wrk_through_the_remote_client_path(tmp_path):
     assert summary["requests"] == res.requests
     cmd = (tmp_path / "raw" / "r1.wrk.cmd").read_text()
     assert cmd.startswith("# on local") and f"{workdir}/files/" in cmd and "ARENA_WRK_SUMMARY=r1.wrk.json" in cmd
+
+
+def test_oha_through_the_remote_client_path(tmp_path):
+    """oha's JSON output, written relative to its run directory there, comes back and parses."""
+    from harness.bench import oha
+    from harness.process import ServerProcess
+
+    spec, path = registry.discover()["baseline"], find_oha()
+    if path is None or not spec.build.binary.exists():
+        pytest.skip("needs oha and a built baseline (`nox -s build`)")
+    shell = Shell(Host())
+    remote = load_client.RemoteClient(shell, Tools(wrk=None, oha=path, found_versions={"oha": OHA_VERSION}), probe(shell).info)
+    sc = Scenario(name="json-latency", kind="latency", path="/json")
+    try:
+        with ServerProcess(spec, workers=1, log_dir=tmp_path) as srv:
+            res, tool = oha.run(
+                path,
+                sc,
+                srv.url,
+                connections=2,
+                rate=200,
+                duration_s=1,
+                threads=1,
+                cpus=None,
+                out_dir=tmp_path / "raw",
+                name="o1",
+                client=remote,
+            )
+    finally:
+        remote.close()
+    assert res.requests > 50 and not res.errors and res.latency_ms["p99"] is not None
+    assert (tmp_path / "raw" / "o1.oha.json").exists() and tool.cpu_s > 0
+    assert " -o o1.oha.json " in (tmp_path / "raw" / "o1.oha.cmd").read_text()
 
 
 def test_results_of_a_run_before_hosts_and_rounds_still_load(tmp_path):
