@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..errors import HarnessError
+from ..hosts import HostError
 from ..manifest import ServerSpec
 from ..process import ServerProcess
 from ..tools import Tools
@@ -151,6 +152,8 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
             return record
 
         for run in plan.schedule(servers, plan_cells, cfg.profile, outcome.history):
+            if run.server in outcome.unavailable and run.round > cfg.profile.repeats:
+                continue  # no rounds beyond the planned ones for a server that never started
             record = step(run)
             # Re-measured at once: the round keeps its place in the interleaving.
             while record is not None and stolen(record):
@@ -189,7 +192,8 @@ def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: pla
         try:
             _warmup(cfg, scenario, run, server, record)
             _measure(cfg, scenario, run, server, record)
-        except RuntimeError as exc:
+        except (RuntimeError, HostError) as exc:
+            # HostError: the client host went away mid-run; the run is lost, not the whole bench.
             record.invalid_reasons.append(f"load generator failed: {exc}")
             outcome.failures.append(_failure(run, "load generator", exc))
         record.server_peak_rss_bytes = measure.tree_peak_rss_bytes(server.pid) or None

@@ -419,7 +419,10 @@ def header(doc: RunDocument) -> list[str]:
         estimate = f"planned {duration_text(plan['estimated_s'])} at {repeats} round(s)"
         if plan.get("max_estimated_s") and plan.get("max_runs", 0) > plan["runs"]:
             estimate += f", at most {duration_text(plan.get('max_estimated_s', 0))} with every cell at its cap"
-        lines.append(f"Wall time of the load suite: **{duration_text(wall)}** for {len(runs)} runs ({estimate}).")
+        lines.append(
+            f"Wall time of the load suite: **{duration_text(wall)}** for {len(runs)} run{'' if len(runs) == 1 else 's'} "
+            f"({estimate})."
+        )
     aggs = doc["aggregates"]
     if aggs and cap > repeats:
         counts = Counter(a.n_runs for a in aggs)
