@@ -15,6 +15,11 @@ macro_rules! byte (
     })
 );
 
+/// Bytes of chunk extensions and trailer fields one chunked body may carry in
+/// all. Neither reaches the application, so without a bound a body within any
+/// size limit could be framed by an unlimited number of bytes (ARENA-PATCH.md).
+pub(super) const MAX_CHUNK_OVERHEAD: u64 = 16 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum ChunkedState {
     SizeFirst,
@@ -37,6 +42,7 @@ impl ChunkedState {
         &self,
         body: &mut BytesMut,
         size: &mut u64,
+        overhead: &mut u64,
         buf: &mut Option<Bytes>,
     ) -> Poll<Result<ChunkedState, io::Error>> {
         use self::ChunkedState::*;
@@ -45,12 +51,12 @@ impl ChunkedState {
             SizeFirst => ChunkedState::read_size_first(body, size),
             SizeRest => ChunkedState::read_size_rest(body, size),
             SizeLws => ChunkedState::read_size_lws(body),
-            Extension => ChunkedState::read_extension(body),
+            Extension => ChunkedState::read_extension(body, overhead),
             SizeLf => ChunkedState::read_size_lf(body, *size),
             Body => ChunkedState::read_body(body, size, buf),
             BodyCr => ChunkedState::read_body_cr(body),
             BodyLf => ChunkedState::read_body_lf(body),
-            Trailer => ChunkedState::read_trailer(body),
+            Trailer => ChunkedState::read_trailer(body, overhead),
             TrailerLf => ChunkedState::read_trailer_lf(body),
             EndCr => ChunkedState::read_end_cr(body),
             EndLf => ChunkedState::read_end_lf(body),
@@ -126,8 +132,19 @@ impl ChunkedState {
             ))),
         }
     }
-    fn read_extension(rdr: &mut BytesMut) -> Poll<Result<ChunkedState, io::Error>> {
-        match byte!(rdr) {
+    fn read_extension(
+        rdr: &mut BytesMut,
+        overhead: &mut u64,
+    ) -> Poll<Result<ChunkedState, io::Error>> {
+        let b = byte!(rdr);
+        *overhead += 1;
+        if *overhead > MAX_CHUNK_OVERHEAD {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Chunk extensions too large",
+            )));
+        }
+        match b {
             b'\r' => Poll::Ready(Ok(ChunkedState::SizeLf)),
             // strictly 0x20 (space) should be disallowed but we don't parse quoted strings here
             0x00..=0x08 | 0x0a..=0x1f | 0x7f => Poll::Ready(Err(io::Error::new(
@@ -195,10 +212,28 @@ impl ChunkedState {
         }
     }
 
-    fn read_trailer(rdr: &mut BytesMut) -> Poll<Result<ChunkedState, io::Error>> {
+    fn read_trailer(
+        rdr: &mut BytesMut,
+        overhead: &mut u64,
+    ) -> Poll<Result<ChunkedState, io::Error>> {
         loop {
-            match byte!(rdr) {
+            let b = byte!(rdr);
+            *overhead += 1;
+            if *overhead > MAX_CHUNK_OVERHEAD {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "Chunk trailers too large",
+                )));
+            }
+            match b {
                 b'\r' => return Poll::Ready(Ok(ChunkedState::TrailerLf)),
+                // a bare LF would end the line for one parser and not for another
+                b'\n' => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "Invalid chunk trailer: bare LF",
+                    )))
+                }
                 _ => continue,
             }
         }
@@ -217,6 +252,12 @@ impl ChunkedState {
     fn read_end_cr(rdr: &mut BytesMut) -> Poll<Result<ChunkedState, io::Error>> {
         match byte!(rdr) {
             b'\r' => Poll::Ready(Ok(ChunkedState::EndLf)),
+            // a bare LF ending the body would otherwise start a trailer line that
+            // swallows the next request on the connection
+            b'\n' => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Invalid chunk end: bare LF",
+            ))),
             _ => Poll::Ready(Ok(ChunkedState::Trailer)),
         }
     }
@@ -540,5 +581,100 @@ mod tests {
 
         assert_decode_chunk_eq!(pl, buf, b"data");
         assert_decode_chunked_eof!(pl, buf);
+    }
+
+    #[test]
+    fn hrs_bare_lf_ends_chunked_body() {
+        // the bare LF must not open a trailer section that eats the next request
+        let mut buf = BytesMut::from(
+            "POST / HTTP/1.1\r\n\
+            Host: localhost\r\n\
+            Transfer-Encoding: chunked\r\n\
+            \r\n\
+            2\r\nxx\r\n\
+            0\r\n\n\
+            GET /next HTTP/1.1\r\n\
+            Host: localhost\r\n\r\n",
+        );
+        let mut reader = MessageDecoder::<Request>::default();
+        let mut pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        assert_decode_chunk_eq!(pl, buf, b"xx");
+        let err = pl.decode(&mut buf).unwrap_err();
+        assert!(err.to_string().contains("bare LF"));
+    }
+
+    #[test]
+    fn hrs_bare_lf_in_trailer() {
+        let mut buf = BytesMut::from(
+            "POST / HTTP/1.1\r\n\
+            Host: localhost\r\n\
+            Transfer-Encoding: chunked\r\n\
+            \r\n\
+            0\r\n\
+            X-Trailer: 1\n\r\n",
+        );
+        let mut reader = MessageDecoder::<Request>::default();
+        let mut pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        let err = pl.decode(&mut buf).unwrap_err();
+        assert!(err.to_string().contains("bare LF"));
+    }
+
+    #[test]
+    fn hrs_chunk_extensions_bounded() {
+        let mut buf = BytesMut::from(
+            "POST / HTTP/1.1\r\n\
+            Host: localhost\r\n\
+            Transfer-Encoding: chunked\r\n\
+            \r\n\
+            1;x=",
+        );
+        let mut reader = MessageDecoder::<Request>::default();
+        let mut pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        // bytes arriving in pieces are counted across calls
+        let piece = vec![b'a'; 1024];
+        let mut err = None;
+        for _ in 0..=super::MAX_CHUNK_OVERHEAD / 1024 {
+            buf.extend_from_slice(&piece);
+            match pl.decode(&mut buf) {
+                Ok(None) => {}
+                Ok(Some(item)) => panic!("unexpected {item:?}"),
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        assert!(err.unwrap().to_string().contains("too large"));
+    }
+
+    #[test]
+    fn chunk_extensions_within_bound_across_chunks() {
+        let mut buf = BytesMut::from(
+            "POST / HTTP/1.1\r\n\
+            Host: localhost\r\n\
+            Transfer-Encoding: chunked\r\n\
+            \r\n",
+        );
+        let mut reader = MessageDecoder::<Request>::default();
+        let mut pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        // the bound is per body: many small extensions add up
+        let ext = "a".repeat(1000);
+        let mut failed = false;
+        for _ in 0..20 {
+            buf.extend_from_slice(format!("1;{ext}\r\nx\r\n").as_bytes());
+            match pl.decode(&mut buf) {
+                Ok(Some(item)) => assert_eq!(item.chunk().as_ref(), b"x"),
+                Ok(None) => {}
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed);
     }
 }

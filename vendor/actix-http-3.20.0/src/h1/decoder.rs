@@ -515,7 +515,7 @@ impl PayloadDecoder {
     /// Constructs a chunked encoding decoder.
     pub fn chunked() -> PayloadDecoder {
         PayloadDecoder {
-            kind: Kind::Chunked(ChunkedState::SizeFirst, 0),
+            kind: Kind::Chunked(ChunkedState::SizeFirst, 0, 0),
         }
     }
 
@@ -531,7 +531,9 @@ enum Kind {
     Length(u64),
 
     /// A reader used when `Transfer-Encoding` is `chunked`.
-    Chunked(ChunkedState, u64),
+    /// The second `u64` counts extension and trailer bytes, bounded by
+    /// `chunked::MAX_CHUNK_OVERHEAD`.
+    Chunked(ChunkedState, u64, u64),
 
     /// A reader used for responses that don't indicate a length or chunked.
     ///
@@ -577,12 +579,12 @@ impl Decoder for PayloadDecoder {
                 }
             }
 
-            Kind::Chunked(ref mut state, ref mut size) => {
+            Kind::Chunked(ref mut state, ref mut size, ref mut overhead) => {
                 loop {
                     let mut buf = None;
 
                     // advances the chunked state
-                    *state = match state.step(src, size, &mut buf) {
+                    *state = match state.step(src, size, overhead, &mut buf) {
                         Poll::Pending => return Ok(None),
                         Poll::Ready(Ok(state)) => state,
                         Poll::Ready(Err(err)) => return Err(err),

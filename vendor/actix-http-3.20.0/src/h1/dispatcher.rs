@@ -475,6 +475,7 @@ where
         let this = self.project();
 
         let size = body.size();
+        let closes = res.head().conn_type() == Some(ConnectionType::Close);
 
         this.codec
             .encode(Message::Item((res, size)), this.write_buf)
@@ -485,6 +486,13 @@ where
 
                 DispatchError::Io(err)
             })?;
+
+        // RFC 9112 §9.6: after a response with "close", requests already read
+        // from the connection (pipelined) must not be processed
+        if closes {
+            this.flags.remove(Flags::KEEP_ALIVE);
+            this.flags.insert(Flags::DRAINING);
+        }
 
         Ok(size)
     }

@@ -544,6 +544,77 @@ async fn pipelining_ok_then_ok() {
 }
 
 #[actix_rt::test]
+async fn pipelining_stops_after_close_response() {
+    lazy(|cx| {
+        // both requests are read before the first is answered
+        let buf = TestBuffer::new(
+            "\
+                GET /close HTTP/1.1\r\n\
+                Host: localhost\r\n\r\n\
+                GET /def HTTP/1.1\r\n\
+                Host: localhost\r\n\r\n\
+                ",
+        );
+
+        let cfg = ServiceConfig::new(
+            KeepAlive::Os,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+            false,
+            None,
+        );
+
+        let service = fn_service(|req: Request| {
+            let path = bytes::Bytes::copy_from_slice(req.path().as_bytes());
+            let mut res = Response::ok().set_body(path);
+            if req.path() == "/close" {
+                res.head_mut().set_connection_type(ConnectionType::Close);
+            }
+            ready(Ok::<_, Error>(res))
+        });
+        let services = HttpFlow::new(service, ExpectHandler, None);
+
+        let h1 = Dispatcher::<_, _, _, _, UpgradeHandler>::new(
+            buf.clone(),
+            services,
+            cfg,
+            None,
+            OnConnectData::default(),
+        );
+
+        let mut h1 = pin!(h1);
+
+        match h1.as_mut().poll(cx) {
+            Poll::Pending => panic!("the connection should be shut down"),
+            Poll::Ready(res) => assert!(res.is_ok()),
+        }
+
+        let mut res = buf.write_buf_slice_mut();
+        stabilize_date_header(&mut res);
+        let res = &res[..];
+
+        let exp = b"\
+                HTTP/1.1 200 OK\r\n\
+                content-length: 6\r\n\
+                connection: close\r\n\
+                date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
+                /close\
+                ";
+
+        assert_eq!(
+            res,
+            exp,
+            "\nexpected response not in write buffer:\n\
+               response: {:?}\n\
+               expected: {:?}",
+            String::from_utf8_lossy(res),
+            String::from_utf8_lossy(exp)
+        );
+    })
+    .await;
+}
+
+#[actix_rt::test]
 async fn early_response_with_payload_lingers_before_closing() {
     lazy(|cx| {
         let buf = TestSeqBuffer::new(http_msg(
