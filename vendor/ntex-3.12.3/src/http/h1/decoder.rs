@@ -623,7 +623,7 @@ impl PayloadDecoder {
 
     pub(super) fn chunked() -> PayloadDecoder {
         PayloadDecoder {
-            kind: Cell::new(Kind::Chunked(ChunkedState::Size, 0)),
+            kind: Cell::new(Kind::Chunked(ChunkedState::Size, 0, 0)),
         }
     }
 
@@ -640,7 +640,8 @@ enum Kind {
     /// integer.
     Length(u64),
     /// A Reader used when Transfer-Encoding is `chunked`.
-    Chunked(ChunkedState, u64),
+    /// The second `u64` counts chunk extension bytes, bounded by `MAX_CHUNK_EXT`.
+    Chunked(ChunkedState, u64, u64),
     /// A Reader used for responses that don't indicate a length or chunked.
     ///
     /// Note: This should only used for `Response`s. It is illegal for a
@@ -657,6 +658,11 @@ enum Kind {
     /// > status code and then close the connection.
     Eof,
 }
+
+/// Bytes of chunk extensions one chunked body may carry in all. They never
+/// reach the application, so without a bound a body within any size limit
+/// could be framed by an unlimited number of bytes (see ARENA-PATCH.md).
+const MAX_CHUNK_EXT: u64 = 16 * 1024;
 
 #[derive(Debug, PartialEq, Eq, Copy, Clone)]
 enum ChunkedState {
@@ -698,11 +704,11 @@ impl Decoder for PayloadDecoder {
                     Ok(Some(PayloadItem::Chunk(buf)))
                 }
             }
-            Kind::Chunked(ref mut state, ref mut size) => {
+            Kind::Chunked(ref mut state, ref mut size, ref mut ext) => {
                 let result = loop {
                     let mut buf = None;
                     // advances the chunked state
-                    *state = match state.step(src, size, &mut buf) {
+                    *state = match state.step(src, size, ext, &mut buf) {
                         Poll::Pending => break Ok(None),
                         Poll::Ready(Ok(state)) => state,
                         Poll::Ready(Err(e)) => break Err(e),
@@ -751,11 +757,23 @@ impl ChunkedState {
         self,
         body: &mut BytesMut,
         size: &mut u64,
+        ext: &mut u64,
         buf: &mut Option<Bytes>,
     ) -> Poll<Result<ChunkedState, DecodeError>> {
         match self {
             ChunkedState::Size => match httparse::parse_chunk_size(body) {
                 Ok(httparse::Status::Complete((pos, sz))) => {
+                    // the extension runs from the first ';' to the line's CRLF
+                    let line = &body[..pos - 2];
+                    *ext += line
+                        .iter()
+                        .position(|&b| b == b';')
+                        .map_or(0, |i| line.len() - i) as u64;
+                    if *ext > MAX_CHUNK_EXT {
+                        return Poll::Ready(Err(DecodeError::InvalidInput(
+                            "Chunk extensions too large",
+                        )));
+                    }
                     body.advance_to(pos);
                     *size = sz;
                     if sz > 0 {
@@ -763,6 +781,15 @@ impl ChunkedState {
                     } else {
                         Poll::Ready(Ok(ChunkedState::EndCr))
                     }
+                }
+                // the whole buffer is one unfinished size line: it is parsed
+                // again from its start on every read, so it must not grow
+                Ok(httparse::Status::Partial)
+                    if *ext + body.len() as u64 > MAX_CHUNK_EXT =>
+                {
+                    Poll::Ready(Err(DecodeError::InvalidInput(
+                        "Chunk extensions too large",
+                    )))
                 }
                 Ok(httparse::Status::Partial) => Poll::Pending,
                 Err(_) => Poll::Ready(Err(DecodeError::InvalidInput(
@@ -1779,5 +1806,67 @@ mod tests {
         let reader = MessageDecoder::<Request>::new(cfg.get());
         let mut buf = BytesMut::from(TEXT);
         assert!(reader.decode(&mut buf).unwrap().is_some());
+    }
+
+    #[test]
+    fn test_chunk_extensions_bounded() {
+        let mut buf = BytesMut::from(
+            "POST /test HTTP/1.1\r\n\
+             transfer-encoding: chunked\r\n\r\n\
+             1;x=",
+        );
+        let reader = MessageDecoder::<Request>::default();
+        let pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        // an unfinished size line may not grow past the bound
+        let mut failed = false;
+        for _ in 0..=MAX_CHUNK_EXT / 1024 {
+            buf.extend(&[b'a'; 1024][..]);
+            match pl.decode(&mut buf) {
+                Ok(None) => {}
+                Ok(Some(item)) => panic!("unexpected {item:?}"),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed);
+    }
+
+    #[test]
+    fn test_chunk_extensions_bounded_per_body() {
+        let mut buf = BytesMut::from(
+            "POST /test HTTP/1.1\r\n\
+             transfer-encoding: chunked\r\n\r\n",
+        );
+        let reader = MessageDecoder::<Request>::default();
+        let pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        // many small extensions add up
+        let ext = "a".repeat(1000);
+        let mut failed = false;
+        for _ in 0..20 {
+            buf.extend(format!("1;{ext}\r\nx\r\n").as_bytes());
+            match pl.decode(&mut buf) {
+                Ok(Some(item)) => assert_eq!(item.chunk().as_ref(), b"x"),
+                Ok(None) => {}
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed);
+
+        // within the bound, extensions are still skipped
+        let mut buf = BytesMut::from(
+            "POST /test HTTP/1.1\r\n\
+             transfer-encoding: chunked\r\n\r\n\
+             2;a=b;c=\"d e\"\r\nxx\r\n0\r\n\r\n",
+        );
+        let pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+        assert_eq!(pl.decode(&mut buf).unwrap().unwrap().chunk().as_ref(), b"xx");
+        assert!(pl.decode(&mut buf).unwrap().unwrap().eof());
     }
 }

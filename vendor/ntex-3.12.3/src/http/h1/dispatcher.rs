@@ -371,6 +371,8 @@ where
                     BodySize::None | BodySize::Empty => {
                         if let Some(st) = self.check_disconnect() {
                             st
+                        } else if let Some(st) = self.check_close() {
+                            st
                         } else if self.payload.is_some() {
                             State::ReadPayload
                         } else {
@@ -413,6 +415,8 @@ where
                     if let Err(err) = self.io.encode(Message::Chunk(None), &self.codec) {
                         self.ctl_proto_err(err.into())
                     } else if let Some(st) = self.check_disconnect() {
+                        st
+                    } else if let Some(st) = self.check_close() {
                         st
                     } else if self.payload.is_some() {
                         State::ReadPayload
@@ -773,6 +777,17 @@ where
         }
     }
 
+    /// RFC 9112 §9.6: after a response with "close", requests already
+    /// received on the connection (pipelined) must not be processed.
+    fn check_close(&mut self) -> Option<State<F, C, S, B>> {
+        if self.codec.keepalive() || self.codec.upgrade() {
+            None
+        } else {
+            self.io.close();
+            Some(self.ctl_keepalive(false))
+        }
+    }
+
     fn check_disconnect(&mut self) -> Option<State<F, C, S, B>> {
         if self.flags.contains(Flags::DISCONNECT_SENT) {
             Some(self.stop())
@@ -971,6 +986,29 @@ mod tests {
         assert!(!client.is_server_dropped());
 
         client.close().await;
+        assert!(client.is_server_dropped());
+    }
+
+    #[crate::rt_test]
+    async fn test_pipeline_after_close() {
+        let (client, server) = IoTest::create();
+        client.remote_buffer_cap(4096);
+        let mut decoder = ClientCodec::new(true, SharedCfg::default().get());
+        spawn_h1(server, |req: Request| async move {
+            if req.path() == "/close" {
+                Ok::<_, io::Error>(Response::BadRequest().force_close().finish())
+            } else {
+                Ok::<_, io::Error>(Response::Ok().finish())
+            }
+        });
+
+        // the second request is already received when the first is answered
+        client.write("GET /close HTTP/1.1\r\n\r\nGET /test2 HTTP/1.1\r\n\r\n");
+
+        let mut buf = BytesMut::from(&client.read().await.unwrap()[..]);
+        assert_eq!(load(&mut decoder, &mut buf).status, StatusCode::BAD_REQUEST);
+        assert!(decoder.decode(&mut buf).unwrap().is_none());
+        sleep(Millis(50)).await;
         assert!(client.is_server_dropped());
     }
 
