@@ -83,7 +83,23 @@ def deviation_keys(item: pytest.Item, server_name: str) -> list[str]:
     return keys
 
 
+def _server_name(item: pytest.Item) -> str | None:
+    spec = getattr(item, "callspec", None) and item.callspec.params.get("server_spec")
+    return spec.name if spec is not None else None
+
+
+# After pytest's own fixture reordering, which leaves the servers interleaved
+# (hundreds of server restarts in tests/hostile): each server's tests together,
+# module by module in their collected order, so each server starts once and a
+# module-scoped fixture (the slow clients) is set up once per server.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    servers: dict[str | None, int] = {None: -1}
+    modules: dict[object, int] = {}
+    for item in items:
+        servers.setdefault(_server_name(item), len(servers))
+        modules.setdefault(item.path, len(modules))
+    items.sort(key=lambda item: (servers[_server_name(item)], modules[item.path]))
     used: set[tuple[str, str]] = set()
     specs: dict[str, ServerSpec] = {}
     for item in items:

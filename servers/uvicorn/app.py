@@ -12,13 +12,20 @@ SERVER = (b"server", b"uvicorn")
 async def app(scope, receive, send) -> None:
     if scope["type"] != "http":  # lifespan: nothing to set up
         return
-    content_type = content_length = None
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            content_type = value.decode("latin-1")
-        elif name == b"content-length":
-            content_length = value.decode("latin-1")
-    reply = api.dispatch(scope["method"], scope["path"], content_type, content_length)
+    fields = scope["headers"]
+    # The target as parsed (raw path and query): httptools bounds neither it nor
+    # the head, so the contract's sizes are enforced here, after the fact.
+    query = scope["query_string"]
+    target_len = len(scope["raw_path"]) + (len(query) + 1 if query else 0)
+    reply = api.check_head(scope["http_version"], scope["method"], target_len, fields)
+    if reply is None:
+        content_type = content_length = None
+        for name, value in fields:
+            if name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"content-length":
+                content_length = value.decode("latin-1")
+        reply = api.dispatch(scope["method"], scope["path"], content_type, content_length)
     if isinstance(reply, api.NeedBody):
         try:
             reply = await asyncio.wait_for(_echo(receive), api.BODY_READ_TIMEOUT_S)

@@ -19,23 +19,38 @@ reading a front proxy using the other one would not see: a smuggled request.
 The sentinel is never sent as a proper request, so it must never be answered.
 `must_close` marks framing errors after which RFC 9112 §6.1/§6.3 requires the
 server to close: it cannot know where the next request starts.
+
+Two verdicts serve the request-smuggling corpus (tests/hostile/smuggling.py):
+
+- `ANSWER`: a valid request the server must serve: exactly one correct 200
+  within the window. A stall (waiting for bytes the client never sends) fails.
+- `FOLLOWUP`: a message whose framing one reading accepts, followed by a
+  legitimate request (`exact` holds both bodies): either both are answered, or
+  the first is refused and the connection closed. Answering the first and
+  never the second is a *swallowed* request: the follow-up was eaten as part
+  of the first message (as trailer lines, body bytes, ...).
+
+Interim 1xx responses (`100 Continue`) are not counted.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.limits import effective
 from tests.support.rawhttp import Outcome, RawResponse
 
 REJECT, TOLERATE, EXACT, PREFIX = "reject", "tolerate", "exact", "prefix"
+ANSWER, FOLLOWUP = "answer", "followup"
 
 SENTINEL_ID = 777
 SENTINEL = b"GET /users/777 HTTP/1.1\r\nHost: localhost\r\n\r\n"
 ECHO_BODY = b'{"a":1}'
 PLAINTEXT = b"Hello, World!"
+# A legitimate request sent after a case's message, for FOLLOWUP cases.
+FOLLOW = b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,13 @@ class Case:
     # TOLERATE / PREFIX / smuggling: the body a 200 must carry when accepted.
     ok_body: bytes | None = None
     must_close: bool = False
-    # EXACT: the bodies of the expected 200 responses, in order.
+    # EXACT, FOLLOWUP: the bodies of the expected 200 responses, in order.
     exact: tuple[bytes, ...] = ()
+    # The rule the expected outcome rests on (RFC section).
+    rfc: str = ""
+    # A refusal of this case is a framing error: the server cannot know where the
+    # next request starts, so a rejection must be followed by a close.
+    close_on_reject: bool = False
 
     def bytes_for(self, spec: object) -> bytes:
         return self.data(spec) if callable(self.data) else self.data
@@ -80,11 +100,11 @@ def judge(case: Case, out: Outcome) -> list[str]:
     problems = []
     got = [f"{r.status} {r.body[:60]!r}" for r in out.responses]
     seen = f"responses {got}, closed={out.closed}"
-    if case.verdict != EXACT and any(is_sentinel(r) for r in out.responses):
+    rs = [r for r in out.responses if not 100 <= r.status < 200]
+    if case.verdict != EXACT and any(is_sentinel(r) for r in rs):
         problems.append(f"answered the smuggled sentinel request GET /users/{SENTINEL_ID}: {seen}")
-    if any(r.status >= 500 and r.status not in (501, 505) for r in out.responses):
+    if any(r.status >= 500 and r.status not in (501, 505) for r in rs):
         problems.append(f"server error: {seen}")
-    rs = out.responses
     if case.verdict == REJECT:
         if len(rs) > 1 or (rs and not is_rejection(rs[0])):
             problems.append(f"expected one rejection (4xx/501/505) or a close: {seen}")
@@ -102,8 +122,25 @@ def judge(case: Case, out: Outcome) -> list[str]:
     elif case.verdict == EXACT:
         if len(rs) != len(case.exact) or not all(is_ok(r, b) for r, b in zip(rs, case.exact, strict=False)):
             problems.append(f"expected exactly {len(case.exact)} 200 responses {list(case.exact)}: {seen}")
-    if case.verdict in (REJECT, TOLERATE) and not rs and not out.closed:
+    elif case.verdict == ANSWER:
+        if len(rs) != 1 or not is_ok(rs[0], case.ok_body):
+            problems.append(f"expected exactly one 200 with {case.ok_body[:40]!r} within {out.elapsed:.1f}s: {seen}")
+    elif case.verdict == FOLLOWUP:
+        both = len(rs) == len(case.exact) and all(is_ok(r, b) for r, b in zip(rs, case.exact, strict=False))
+        refused = len(rs) <= 1 and all(is_rejection(r) for r in rs)
+        if rs and is_ok(rs[0], case.exact[0]) and len(rs) < len(case.exact):
+            if out.closed:
+                problems.append(f"answered the first request, then closed without answering the one sent after it: {seen}")
+            else:
+                problems.append(f"swallowed the follow-up request into the first message (never answered, still open): {seen}")
+        elif not (both or refused):
+            problems.append(f"expected both requests answered {list(case.exact)}, or one rejection and a close: {seen}")
+        elif rs and refused and not out.closed:
+            problems.append(f"refused the framing but left the connection open: {seen}")
+    if case.verdict in (REJECT, TOLERATE, FOLLOWUP) and not rs and not out.closed:
         problems.append(f"no response and no close within {out.elapsed:.1f}s: a hang")
+    if case.close_on_reject and rs and is_rejection(rs[-1]) and not out.closed:
+        problems.append(f"refused as bad framing but left the connection open (RFC 9112 §6.3 requires a close): {seen}")
     if out.garbage:
         problems.append(f"bytes that are no HTTP response: {out.garbage[:80]!r}; {seen}")
     if case.must_close and not out.closed:
@@ -282,6 +319,38 @@ SMUGGLING = [
     # Content-Length covering the sentinel: it is body, invalid JSON, one 400.
     Case("cl_covers_request", echo(f"Content-Length: {len(ECHO_BODY + SENTINEL)}") + ECHO_BODY + SENTINEL, REJECT),
 ]
+
+
+# The rule each of the original shapes rests on, shown in its failure message.
+_SMUGGLING_RFC = {
+    "cl_then_te": "RFC 9112 §6.1, §6.3 (3)",
+    "te_then_cl": "RFC 9112 §6.1, §6.3 (3)",
+    "two_content_lengths": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_list": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_non_numeric": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_negative": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_plus_sign": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_hex": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "content_length_overflow": "RFC 9110 §8.6, RFC 9112 §6.3 (5)",
+    "te_chunked_identity": "RFC 9112 §6.3 (4)",
+    "te_two_fields": "RFC 9112 §6.3 (4)",
+    "te_xchunked": "RFC 9112 §6.1, §6.3 (4)",
+    "te_quoted": "RFC 9112 §6.1, §6.3 (4)",
+    "te_space_before_colon": "RFC 9112 §5.1",
+    "te_vertical_tab": "RFC 9112 §5.1, §6.1",
+    "te_obs_fold": "RFC 9112 §5.2",
+    "chunk_size_not_hex": "RFC 9112 §7.1",
+    "chunk_size_negative": "RFC 9112 §7.1",
+    "chunk_size_0x_prefix": "RFC 9112 §7.1",
+    "chunk_size_overflow": "RFC 9112 §7.1",
+    "chunk_data_overrun": "RFC 9112 §7.1",
+    "chunk_ext_bare_lf": "RFC 9112 §7.1.1, §2.2",
+    "chunk_ext_unbounded": "RFC 9112 §7.1.1",
+    "cl_exact_then_pipelined": "RFC 9112 §6.3 (6), §9.3.2",
+    "cl_then_junk_then_request": "RFC 9112 §2.2, §3",
+    "cl_covers_request": "RFC 9112 §6.3 (6)",
+}
+SMUGGLING = [replace(c, rfc=_SMUGGLING_RFC[c.id]) for c in SMUGGLING]
 
 
 def _chunked_past_limit(spec) -> bytes:
