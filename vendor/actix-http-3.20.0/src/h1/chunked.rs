@@ -20,6 +20,11 @@ macro_rules! byte (
 /// size limit could be framed by an unlimited number of bytes (ARENA-PATCH.md).
 pub(super) const MAX_CHUNK_OVERHEAD: u64 = 16 * 1024;
 
+/// `tchar` of RFC 9110 §5.6.2, the characters of a field name.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum ChunkedState {
     SizeFirst,
@@ -31,6 +36,7 @@ pub(super) enum ChunkedState {
     BodyCr,
     BodyLf,
     Trailer,
+    TrailerValue,
     TrailerLf,
     EndCr,
     EndLf,
@@ -56,7 +62,8 @@ impl ChunkedState {
             Body => ChunkedState::read_body(body, size, buf),
             BodyCr => ChunkedState::read_body_cr(body),
             BodyLf => ChunkedState::read_body_lf(body),
-            Trailer => ChunkedState::read_trailer(body, overhead),
+            Trailer => ChunkedState::read_trailer_name(body, overhead),
+            TrailerValue => ChunkedState::read_trailer(body, overhead),
             TrailerLf => ChunkedState::read_trailer_lf(body),
             EndCr => ChunkedState::read_end_cr(body),
             EndLf => ChunkedState::read_end_lf(body),
@@ -212,6 +219,35 @@ impl ChunkedState {
         }
     }
 
+    /// A trailer line is a field line: `field-name ":"`, the name a token.
+    fn read_trailer_name(
+        rdr: &mut BytesMut,
+        overhead: &mut u64,
+    ) -> Poll<Result<ChunkedState, io::Error>> {
+        loop {
+            let b = byte!(rdr);
+            *overhead += 1;
+            if *overhead > MAX_CHUNK_OVERHEAD {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "Chunk trailers too large",
+                )));
+            }
+            match b {
+                b':' => return Poll::Ready(Ok(ChunkedState::TrailerValue)),
+                b if is_tchar(b) => continue,
+                // e.g. a request line read as a trailer because the body's final
+                // CRLF is missing: the next request must not be swallowed
+                _ => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "Invalid chunk trailer field name",
+                    )))
+                }
+            }
+        }
+    }
+
     fn read_trailer(
         rdr: &mut BytesMut,
         overhead: &mut u64,
@@ -258,7 +294,11 @@ impl ChunkedState {
                 io::ErrorKind::InvalidInput,
                 "Invalid chunk end: bare LF",
             ))),
-            _ => Poll::Ready(Ok(ChunkedState::Trailer)),
+            b if is_tchar(b) => Poll::Ready(Ok(ChunkedState::Trailer)),
+            _ => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Invalid chunk trailer field name",
+            ))),
         }
     }
 
@@ -676,5 +716,26 @@ mod tests {
             }
         }
         assert!(failed);
+    }
+
+    #[test]
+    fn hrs_missing_final_crlf_is_no_trailer() {
+        // without the final CRLF, the next request line would be a "trailer"
+        let mut buf = BytesMut::from(
+            "POST / HTTP/1.1\r\n\
+            Host: localhost\r\n\
+            Transfer-Encoding: chunked\r\n\
+            \r\n\
+            2\r\nxx\r\n\
+            0\r\n\
+            GET /next HTTP/1.1\r\n\
+            Host: localhost\r\n\r\n",
+        );
+        let mut reader = MessageDecoder::<Request>::default();
+        let mut pl = reader.decode(&mut buf).unwrap().unwrap().1.unwrap();
+
+        assert_decode_chunk_eq!(pl, buf, b"xx");
+        let err = pl.decode(&mut buf).unwrap_err();
+        assert!(err.to_string().contains("trailer field name"));
     }
 }

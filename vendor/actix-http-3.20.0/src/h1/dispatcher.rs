@@ -45,7 +45,7 @@ const WRITE_BUFFER_RETENTION_LIMIT: usize = 1024 * 128;
 
 bitflags! {
     #[derive(Debug, Clone, Copy)]
-    pub struct Flags: u8 {
+    pub struct Flags: u16 {
         /// Set when stream is read for first time.
         const STARTED          = 0b0000_0001;
 
@@ -74,6 +74,9 @@ bitflags! {
         /// after the current response finishes. [`LINGER`](Self::LINGER) remains separate and is
         /// used only to close cleanly after a response to an unread request payload.
         const DRAINING         = 0b1000_0000;
+
+        /// Set when a request that closes the connection has been read.
+        const LAST_REQUEST     = 0b1_0000_0000;
     }
 }
 
@@ -935,12 +938,22 @@ where
 
         // decode from read buf as many full requests as possible
         loop {
+            // RFC 9112 §9.6: nothing after a request that closes the connection
+            // (`close`, HTTP/1.0) is decoded; its own body still is
+            if this.flags.contains(Flags::LAST_REQUEST) && this.payload.is_none() {
+                break;
+            }
+
             match this.codec.decode(this.read_buf) {
                 Ok(Some(msg)) => {
                     updated = true;
 
                     match msg {
                         Message::Item(mut req) => {
+                            if !this.codec.keep_alive() && !this.codec.upgrade() {
+                                this.flags.insert(Flags::LAST_REQUEST);
+                            }
+
                             // head timer only applies to first request on connection
                             this.head_timer.clear(line!());
 

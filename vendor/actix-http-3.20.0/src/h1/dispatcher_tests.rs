@@ -479,12 +479,14 @@ async fn pipelining_ok_then_ok() {
                 GET /abcd HTTP/1.1\r\n\
                 Host: localhost\r\n\r\n\
                 GET /def HTTP/1.1\r\n\
-                Host: localhost\r\n\r\n\
+                Host: localhost\r\n\
+                Connection: close\r\n\r\n\
                 ",
         );
 
+        // keep-alive, or the first response closes the connection (RFC 9112 §9.6)
         let cfg = ServiceConfig::new(
-            KeepAlive::Disabled,
+            KeepAlive::Os,
             Duration::from_millis(1),
             Duration::from_millis(1),
             false,
@@ -520,7 +522,6 @@ async fn pipelining_ok_then_ok() {
         let exp = b"\
                 HTTP/1.1 200 OK\r\n\
                 content-length: 5\r\n\
-                connection: close\r\n\
                 date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
                 /abcd\
                 HTTP/1.1 200 OK\r\n\
@@ -599,6 +600,76 @@ async fn pipelining_stops_after_close_response() {
                 connection: close\r\n\
                 date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
                 /close\
+                ";
+
+        assert_eq!(
+            res,
+            exp,
+            "\nexpected response not in write buffer:\n\
+               response: {:?}\n\
+               expected: {:?}",
+            String::from_utf8_lossy(res),
+            String::from_utf8_lossy(exp)
+        );
+    })
+    .await;
+}
+
+#[actix_rt::test]
+async fn pipelining_stops_after_close_request() {
+    lazy(|cx| {
+        let buf = TestBuffer::new(
+            "\
+                POST /close HTTP/1.1\r\n\
+                Host: localhost\r\n\
+                Connection: close\r\n\
+                Content-Length: 3\r\n\r\n\
+                abc\
+                GET /def HTTP/1.1\r\n\
+                Host: localhost\r\n\r\n\
+                ",
+        );
+
+        let cfg = ServiceConfig::new(
+            KeepAlive::Os,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+            false,
+            None,
+        );
+
+        let services = HttpFlow::new(echo_payload_service(), ExpectHandler, None);
+
+        let h1 = Dispatcher::<_, _, _, _, UpgradeHandler>::new(
+            buf.clone(),
+            services,
+            cfg,
+            None,
+            OnConnectData::default(),
+        );
+
+        let mut h1 = pin!(h1);
+
+        // the service reads the body on its own polls
+        let mut done = None;
+        for _ in 0..5 {
+            if let Poll::Ready(res) = h1.as_mut().poll(cx) {
+                done = Some(res);
+                break;
+            }
+        }
+        assert!(done.expect("the connection should be shut down").is_ok());
+
+        let mut res = buf.write_buf_slice_mut();
+        stabilize_date_header(&mut res);
+        let res = &res[..];
+
+        let exp = b"\
+                HTTP/1.1 200 OK\r\n\
+                content-length: 3\r\n\
+                connection: close\r\n\
+                date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
+                abc\
                 ";
 
         assert_eq!(
@@ -827,8 +898,9 @@ async fn pipelining_ok_then_bad() {
                 ",
         );
 
+        // keep-alive, or the first response closes the connection (RFC 9112 §9.6)
         let cfg = ServiceConfig::new(
-            KeepAlive::Disabled,
+            KeepAlive::Os,
             Duration::from_millis(1),
             Duration::from_millis(1),
             false,
@@ -864,12 +936,10 @@ async fn pipelining_ok_then_bad() {
         let exp = b"\
                 HTTP/1.1 200 OK\r\n\
                 content-length: 5\r\n\
-                connection: close\r\n\
                 date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
                 /abcd\
                 HTTP/1.1 400 Bad Request\r\n\
                 content-length: 0\r\n\
-                connection: close\r\n\
                 date: Thu, 01 Jan 1970 12:34:56 UTC\r\n\r\n\
                 ";
 
