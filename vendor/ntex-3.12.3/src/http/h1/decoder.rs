@@ -324,10 +324,10 @@ pub(crate) trait MessageType: fmt::Debug + Sized {
             header::TRANSFER_ENCODING if st.version == Version::HTTP_11 => {
                 st.flags.insert(Flags::SEEN_TE);
                 if let Ok(s) = value.to_str().map(str::trim) {
+                    // RFC 9112 §6.3: a Transfer-Encoding whose final coding is not
+                    // chunked (`identity` included) leaves the length undetermined
                     if s.eq_ignore_ascii_case("chunked") && st.content_length.is_none() {
                         st.flags.insert(Flags::CHUNKED);
-                    } else if s.eq_ignore_ascii_case("identity") {
-                        // allow silently since multiple TE headers are already checked
                     } else {
                         log::trace!("illegal Transfer-Encoding: {s:?}");
                         return Err(DecodeError::Header);
@@ -342,9 +342,16 @@ pub(crate) trait MessageType: fmt::Debug + Sized {
                 ));
             }
             // connection keep-alive state
+            // RFC 9110 §7.6.1: a `close` option anywhere in any Connection
+            // line closes the connection
+            header::CONNECTION if st.ka == Some(ConnectionType::Close) => {}
             header::CONNECTION => {
                 st.ka = if let Ok(val) = value.to_str() {
-                    connection_type(val)
+                    if val.split(',').any(|o| o.trim().eq_ignore_ascii_case("close")) {
+                        Some(ConnectionType::Close)
+                    } else {
+                        connection_type(val)
+                    }
                 } else {
                     None
                 };
@@ -1234,6 +1241,18 @@ mod tests {
     }
 
     #[test]
+    fn test_conn_close_in_list() {
+        for head in [
+            "GET /test HTTP/1.1\r\nconnection: keep-alive, close\r\n\r\n",
+            "GET /test HTTP/1.1\r\nconnection: close\r\nconnection: keep-alive\r\n\r\n",
+        ] {
+            let mut buf = BytesMut::from(head);
+            let req = parse_ready!(&mut buf);
+            assert_eq!(req.head().connection_type(), ConnectionType::Close, "{head}");
+        }
+    }
+
+    #[test]
     fn test_conn_close_1_0() {
         let mut buf = BytesMut::from(
             "GET /test HTTP/1.0\r\n\
@@ -1709,6 +1728,7 @@ mod tests {
 
     #[test]
     fn test_transfer_encoding_content_length() {
+        // `identity` is no transfer coding: the framing is ambiguous
         let mut buf = BytesMut::from(
             "GET /test HTTP/1.1\r\n\
              Host: example.com\r\n\
@@ -1717,13 +1737,7 @@ mod tests {
              \r\n\
              0\r\n",
         );
-
-        let reader = MessageDecoder::<Request>::default();
-        let (_msg, pl) = reader.decode(&mut buf).unwrap().unwrap();
-        let pl = pl.unwrap();
-
-        let chunk = pl.decode(&mut buf).unwrap().unwrap();
-        assert_eq!(chunk, PayloadItem::Chunk(Bytes::from_static(b"0\r\n")));
+        expect_parse_err!(&mut buf);
     }
 
     #[test]
