@@ -1,6 +1,6 @@
 use actix_web::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use api_model::{ApiError, Route};
 
 /// The contract's errors as an actix `ResponseError`; a newtype because both
@@ -28,12 +28,23 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .insert_header((
-                CONTENT_TYPE,
-                HeaderValue::from_static(api_model::JSON_CONTENT_TYPE),
-            ))
-            .body(self.0.body())
+        self.builder().body(self.0.body())
+    }
+}
+
+impl Error {
+    fn builder(&self) -> HttpResponseBuilder {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((
+            CONTENT_TYPE,
+            HeaderValue::from_static(api_model::JSON_CONTENT_TYPE),
+        ));
+        res
+    }
+
+    /// The error's response, after which actix closes the connection.
+    pub fn closing_response(&self) -> HttpResponse {
+        self.builder().force_close().body(self.0.body())
     }
 }
 

@@ -3,17 +3,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
-use api_model::{echo as echo_rules, media, ApiError, Message, User};
+use api_model::{echo as echo_rules, ApiError, Message, User, BODY_READ_TIMEOUT};
 
 use crate::error::Error;
-
-/// A request body must arrive whole within this time after its head;
-/// actix-http has no body timeout of its own.
-pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn plaintext() -> HttpResponse {
     HttpResponse::Ok()
@@ -46,12 +42,13 @@ pub async fn not_found() -> Result<HttpResponse, Error> {
     Err(ApiError::NotFound.into())
 }
 
-/// A JSON request body: 415 on another media type, checked before the body
-/// is touched; then actix's own `Bytes` extractor, whose `PayloadConfig`
-/// limit (set on the `App`) rejects a declared `Content-Length` over 1 MiB
-/// before reading and cuts a streamed body at 1 MiB. A body that is not
+/// A JSON request body: the contract's head checks (415 on another media
+/// type, 413 on a declared length past the limit) before the body is
+/// touched; then actix's own `Bytes` extractor, whose `PayloadConfig` limit
+/// (set on the `App`) cuts a streamed body at the limit. A body that is not
 /// whole within `BODY_READ_TIMEOUT` is answered 408 and the connection is
-/// closed (the unread rest of it cannot be skipped without waiting for it).
+/// closed (actix-http has no body timeout of its own, and the unread rest of
+/// the body cannot be skipped without waiting for it).
 pub struct JsonBody(Bytes);
 
 impl FromRequest for JsonBody {
@@ -59,13 +56,16 @@ impl FromRequest for JsonBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .is_some_and(|ct| media::is_json(ct.as_bytes()));
-        let body = is_json.then(|| Bytes::from_request(req, payload));
+        let headers = req.headers();
+        // actix-http has refused a malformed Content-Length before routing.
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        let content_type = headers.get(CONTENT_TYPE).map(|v| v.as_bytes());
+        let body = echo_rules::check_head(content_type, declared)
+            .map(|()| Bytes::from_request(req, payload));
         Box::pin(async move {
-            let body = body.ok_or(Error(ApiError::UnsupportedMediaType))?;
+            let body = body.map_err(Error)?;
             let Ok(read) = actix_web::rt::time::timeout(BODY_READ_TIMEOUT, body).await else {
                 let res = HttpResponse::RequestTimeout().force_close().finish();
                 return Err(InternalError::from_response("request body timed out", res).into());

@@ -12,7 +12,7 @@ use api_model::ApiError;
 use ntex::http::header::{HeaderValue, CONTENT_TYPE};
 use ntex::http::StatusCode;
 use ntex::web::error::{ErrorContainer, ErrorRenderer, PathError, PayloadError};
-use ntex::web::{HttpRequest, HttpResponse};
+use ntex::web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 /// The `ErrorRenderer` of the app: renders every error as `{"error":"CODE"}`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -27,14 +27,23 @@ impl ErrorRenderer for Contract {
 pub struct Error(pub ApiError);
 
 impl Error {
-    pub fn response(self) -> HttpResponse {
+    fn builder(self) -> HttpResponseBuilder {
         let status = StatusCode::from_u16(self.0.status()).expect("contract statuses are valid");
-        HttpResponse::build(status)
-            .header(
-                CONTENT_TYPE,
-                HeaderValue::from_static(api_model::JSON_CONTENT_TYPE),
-            )
-            .body(self.0.body())
+        let mut res = HttpResponse::build(status);
+        res.header(
+            CONTENT_TYPE,
+            HeaderValue::from_static(api_model::JSON_CONTENT_TYPE),
+        );
+        res
+    }
+
+    pub fn response(self) -> HttpResponse {
+        self.builder().body(self.0.body())
+    }
+
+    /// The error's response, after which ntex closes the connection.
+    pub fn closing_response(self) -> HttpResponse {
+        self.builder().force_close().body(self.0.body())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The four endpoints and the two fallbacks, as ntex handlers.
 
 use api_model::{
-    echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
+    echo as echo_rules, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
 };
 use ntex::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use ntex::http::Payload;
@@ -56,10 +56,10 @@ pub async fn method_not_allowed(req: HttpRequest, body: web::types::Payload) -> 
     res
 }
 
-/// A JSON request body read up to the contract's limit: 415 on another media
-/// type, 413 on a declared length past the limit before a byte is read, then
-/// ntex's own `Bytes` extractor (limited by the app's `PayloadConfig`), which
-/// stops a streamed body at the limit.
+/// A JSON request body read up to the contract's limit: the contract's head
+/// checks first (415 on another media type, 413 on a declared length past the
+/// limit, before a byte is read), then ntex's own `Bytes` extractor (limited
+/// by the app's `PayloadConfig`), which stops a streamed body at the limit.
 pub struct JsonBody(Bytes);
 
 impl FromRequest<Contract> for JsonBody {
@@ -67,18 +67,17 @@ impl FromRequest<Contract> for JsonBody {
 
     async fn from_request(req: &HttpRequest, payload: &mut Payload) -> Result<Self, Error> {
         let headers = req.headers();
-        if !headers
-            .get(CONTENT_TYPE)
-            .is_some_and(|ct| media::is_json(ct.as_bytes()))
-        {
-            drain(payload.take()).await;
-            return Err(ApiError::UnsupportedMediaType.into());
-        }
+        // ntex's codec has refused a malformed Content-Length before routing.
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|len| !echo_rules::declared_length_allowed(len)) {
-            return Err(ApiError::PayloadTooLarge.into());
+        let content_type = headers.get(CONTENT_TYPE).map(|v| v.as_bytes());
+        if let Err(e) = echo_rules::check_head(content_type, declared) {
+            // A body past the limit (413) is left unread: ntex then closes.
+            if e == ApiError::UnsupportedMediaType {
+                drain(payload.take()).await;
+            }
+            return Err(e.into());
         }
         // ntex has no body read timeout of its own: a trickled or stalled body
         // would hold the connection forever. On timeout the body is left

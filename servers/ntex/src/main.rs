@@ -1,18 +1,17 @@
 //! API v1 in ntex's idiom: a `web::App` of resources and routes with
 //! extractors, an app-wide `ErrorRenderer` that renders every error as the
-//! contract's JSON, and `HttpServer` running one single-threaded runtime per
-//! worker. One source, three servers: the runtime (tokio, ntex's own epoll
+//! contract's JSON, a middleware for the pre-routing head checks (sizes,
+//! Host), and `HttpServer` running one single-threaded runtime per worker. One source, three servers: the runtime (tokio, ntex's own epoll
 //! driver, ntex's own io_uring driver) is chosen by a cargo feature.
 
 mod config;
 mod error;
+mod guard;
 mod handlers;
 mod runtime;
 
-use api_model::BODY_LIMIT;
 use mimalloc::MiMalloc;
 use ntex::http::header::{HeaderValue, SERVER};
-use ntex::web::types::PayloadConfig;
 use ntex::web::{self, middleware, App, HttpServer};
 
 use crate::error::Contract;
@@ -46,7 +45,9 @@ async fn serve() -> std::io::Result<()> {
 
     HttpServer::new(async || {
         App::with(Contract)
-            .state(PayloadConfig::new(BODY_LIMIT))
+            .state(config::payload())
+            // Inside DefaultHeaders, so refusals carry the Server header too.
+            .middleware(guard::Guard)
             .middleware(
                 middleware::DefaultHeaders::new()
                     .header(SERVER, HeaderValue::from_static(SERVER_NAME)),
