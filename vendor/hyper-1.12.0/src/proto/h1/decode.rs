@@ -539,6 +539,16 @@ impl ChunkedState {
         trace!("read_trailer");
         let byte = byte!(rdr, cx);
 
+        // A trailer field line ends in CRLF (RFC 9112 §7.1.2). Taking a bare
+        // LF as part of the line lets the line run on into whatever follows,
+        // the next pipelined request included.
+        if byte == b'\n' {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Invalid trailer line: bare LF",
+            )));
+        }
+
         put_u8!(
             trailers_buf.as_mut().expect("trailers_buf is None"),
             byte,
@@ -599,6 +609,13 @@ impl ChunkedState {
                 }
                 Poll::Ready(Ok(ChunkedState::EndLf))
             }
+            // The chunked body ends with a CRLF (RFC 9112 §7.1). A bare LF here
+            // is not the start of a trailer field: reading it as one turns the
+            // next pipelined request into trailer lines, which are swallowed.
+            b'\n' => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Invalid chunk end: bare LF",
+            ))),
             byte => {
                 match trailers_buf {
                     None => {
@@ -970,6 +987,39 @@ mod tests {
         decoder.decode_fut(&mut mock_buf).await.expect("decode");
         let e = decoder.decode_fut(&mut mock_buf).await.unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[cfg(not(miri))]
+    #[tokio::test]
+    async fn test_read_chunked_bare_lf_is_not_a_line_end() {
+        let next_request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        for framing in [
+            // after the last chunk
+            "0\r\n\n",
+            // ending a trailer field line
+            "0\r\nX: y\n\r\n",
+            // after the trailer section's last field line
+            "0\r\nX: y\r\n\n",
+            // after a chunk size, and after chunk data
+            "1\n",
+            "1\r\nZ\n0\r\n\r\n",
+        ] {
+            let input = format!("{framing}{next_request}");
+            let mut mock_buf = input.as_bytes();
+            let mut decoder = Decoder::chunked(None, None);
+            let e = loop {
+                match decoder.decode_fut(&mut mock_buf).await {
+                    Ok(frame) if frame.data_ref().is_some_and(|d| d.is_empty()) => {
+                        panic!("{framing:?}: body ended without an error")
+                    }
+                    Ok(_) => continue,
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{framing:?}");
+            // Refused at the bare LF, before a byte of the next request.
+            assert!(mock_buf.ends_with(next_request.as_bytes()), "{framing:?}");
+        }
     }
 
     #[cfg(not(miri))]
