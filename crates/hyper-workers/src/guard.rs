@@ -7,7 +7,11 @@
 //!   routes on opens the door to cache poisoning and routing confusion;
 //! - the contract's head sizes (`api_model::head::size_refusal`): hyper's
 //!   read buffer bounds the whole head, but nothing bounds the request
-//!   target below the http crate's 65534 bytes.
+//!   target below the http crate's 65534 bytes;
+//! - the arena's framing rules (`api_model::head::check_framing`): hyper
+//!   takes equal duplicate `Content-Length` lines, `chunked` applied twice
+//!   and an unknown coding before `chunked` (passing the still-encoded body
+//!   on), all of which a proxy may frame otherwise.
 //!
 //! A refused request is answered at once, with `Connection: close`: its body,
 //! if any, is left unread, so the connection cannot carry another request.
@@ -16,9 +20,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use api_model::head::{self, HeadRefusal};
+use api_model::head::{self, FramingRefusal};
 use api_model::ApiError;
-use hyper::header::{HeaderValue, CONNECTION, HOST};
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use hyper::service::Service;
 use hyper::{Request, Response, Uri, Version};
 
@@ -26,39 +30,48 @@ use hyper::{Request, Response, Uri, Version};
 /// framework's idiom (its `error.rs`), the guard adds `Connection: close`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The `Host` rule: 400 with the contract's `bad_request` body.
-    Host(ApiError),
-    /// A head-size bound: 414 or 431, with an empty body like hyper's own 431.
-    Head(HeadRefusal),
+    /// A contract error with its body: 400 `bad_request` for the `Host` rule
+    /// and for ambiguous framing.
+    Api(ApiError),
+    /// A status with an empty body, like hyper's own refusals: 414 or 431
+    /// (head sizes), 501 (a transfer coding no arena server implements).
+    Status(u16),
 }
 
 impl Refusal {
     pub const fn status(self) -> u16 {
         match self {
-            Refusal::Host(e) => e.status(),
-            Refusal::Head(r) => r.status(),
+            Refusal::Api(e) => e.status(),
+            Refusal::Status(status) => status,
         }
     }
 }
 
 /// The refusal `req`'s head earns, if any: sizes first (a head too large to
-/// trust is not looked into further), then `Host`.
+/// trust is not looked into further), then `Host`, then the framing fields.
 pub fn check<B>(req: &Request<B>) -> Option<Refusal> {
     let fields = req
         .headers()
         .iter()
         .map(|(name, value)| (name.as_str().len(), value.len()));
     if let Some(r) = head::size_refusal(req.method().as_str(), target_len(req.uri()), fields) {
-        return Some(Refusal::Head(r));
+        return Some(Refusal::Status(r.status()));
     }
-    let hosts = req
-        .headers()
-        .get_all(HOST)
-        .iter()
-        .map(HeaderValue::as_bytes);
-    head::check_host(req.version() >= Version::HTTP_11, hosts)
-        .err()
-        .map(Refusal::Host)
+    let headers = req.headers();
+    let hosts = headers.get_all(HOST).iter().map(HeaderValue::as_bytes);
+    if let Err(e) = head::check_host(req.version() >= Version::HTTP_11, hosts) {
+        return Some(Refusal::Api(e));
+    }
+    let lengths = headers.get_all(CONTENT_LENGTH).iter();
+    let codings = headers.get_all(TRANSFER_ENCODING).iter();
+    match head::check_framing(
+        lengths.map(HeaderValue::as_bytes),
+        codings.map(HeaderValue::as_bytes),
+    ) {
+        Ok(()) => None,
+        Err(FramingRefusal::Ambiguous) => Some(Refusal::Api(ApiError::BadRequest)),
+        Err(r @ FramingRefusal::UnknownCoding) => Some(Refusal::Status(r.status())),
+    }
 }
 
 /// The request target's length as it was on the wire, from the parsed `Uri`
@@ -148,7 +161,7 @@ mod tests {
 
     #[test]
     fn host_rule() {
-        let refused = Refusal::Host(ApiError::BadRequest);
+        let refused = Refusal::Api(ApiError::BadRequest);
         assert_eq!(refused.status(), 400);
         let bad = Some(refused);
         assert_eq!(check(&req(Version::HTTP_11, "/", &["localhost"])), None);
@@ -160,12 +173,36 @@ mod tests {
     }
 
     #[test]
+    fn framing_fields() {
+        let with = |fields: &[(&str, &str)]| {
+            let mut builder = Request::post("/echo").header(HOST, "h");
+            for (name, value) in fields {
+                builder = builder.header(*name, *value);
+            }
+            check(&builder.body(()).unwrap())
+        };
+        let bad = Some(Refusal::Api(ApiError::BadRequest));
+        assert_eq!(with(&[("content-length", "7")]), None);
+        assert_eq!(with(&[("transfer-encoding", "chunked")]), None);
+        assert_eq!(
+            with(&[("content-length", "7"), ("content-length", "7")]),
+            bad
+        );
+        assert_eq!(with(&[("transfer-encoding", "chunked, chunked")]), bad);
+        let gzip = with(&[
+            ("transfer-encoding", "gzip"),
+            ("transfer-encoding", "chunked"),
+        ]);
+        assert_eq!(gzip, Some(Refusal::Status(501)));
+    }
+
+    #[test]
     fn target_bound() {
         let at_limit = format!("/{}", "a".repeat(MAX_URI_BYTES - 1));
         assert_eq!(check(&req(Version::HTTP_11, &at_limit, &["h"])), None);
         let over = format!("{at_limit}a");
         let refusal = check(&req(Version::HTTP_11, &over, &[]));
-        assert_eq!(refusal, Some(Refusal::Head(HeadRefusal::UriTooLong)));
+        assert_eq!(refusal, Some(Refusal::Status(414)));
         assert_eq!(refusal.unwrap().status(), 414);
     }
 

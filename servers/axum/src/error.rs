@@ -29,15 +29,15 @@ impl IntoResponse for Error {
     }
 }
 
-/// A request the guard refused before it reached the router: the `Host`
-/// rule's 400 is a contract error; a size refusal has an empty body, like
-/// hyper's own 431. The router's layers never see it, so the `Server` header
-/// is added here.
+/// A request the guard refused before it reached the router: a contract
+/// error with its body, or a bare status with an empty body, like hyper's
+/// own 431. The router's layers never see it, so the `Server` header is
+/// added here.
 pub fn refusal(r: Refusal) -> Response {
     let res = match r {
-        Refusal::Host(e) => Error(e).into_response(),
-        Refusal::Head(h) => StatusCode::from_u16(h.status())
-            .expect("contract statuses are valid")
+        Refusal::Api(e) => Error(e).into_response(),
+        Refusal::Status(code) => StatusCode::from_u16(code)
+            .expect("guard statuses are valid")
             .into_response(),
     };
     crate::with_server(res)

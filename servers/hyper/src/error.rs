@@ -19,14 +19,14 @@ pub fn error(e: ApiError) -> Response<Full<Bytes>> {
     res
 }
 
-/// A request the guard refused before routing: the `Host` rule's 400 is a
-/// contract error; a size refusal has an empty body, like hyper's own 431.
+/// A request the guard refused before routing: a contract error with its
+/// body, or a bare status with an empty body, like hyper's own 431.
 pub fn refusal(r: Refusal) -> Response<Full<Bytes>> {
     match r {
-        Refusal::Host(e) => error(e),
-        Refusal::Head(h) => {
+        Refusal::Api(e) => error(e),
+        Refusal::Status(code) => {
             let mut res = with_server(Response::new(Full::default()));
-            *res.status_mut() = status(h.status());
+            *res.status_mut() = status(code);
             res
         }
     }

@@ -35,14 +35,14 @@ pub async fn handle(
     Ok(response(&shared, reply))
 }
 
-/// A request the guard (`hyper_workers::guard`) refused before routing: the
-/// `Host` rule's 400 is a contract error; a size refusal has an empty body,
-/// like hyper's own 431.
+/// A request the guard (`hyper_workers::guard`) refused before routing: a
+/// contract error with its body, or a bare status with an empty body, like
+/// hyper's own 431.
 pub fn refusal(shared: &Shared, r: Refusal) -> Response<Full<Bytes>> {
     let reply = match r {
-        Refusal::Host(e) => Reply::error(e),
-        Refusal::Head(h) => {
-            Reply::empty(StatusCode::from_u16(h.status()).expect("contract statuses are valid"))
+        Refusal::Api(e) => Reply::error(e),
+        Refusal::Status(code) => {
+            Reply::empty(StatusCode::from_u16(code).expect("guard statuses are valid"))
         }
     };
     response(shared, reply)
