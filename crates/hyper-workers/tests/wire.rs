@@ -122,3 +122,36 @@ fn long_target_is_414() {
     assert_eq!(statuses(&out), ["414"], "{out}");
     assert!(out.contains("connection: close"), "{out}");
 }
+
+/// Each shape carries the next request as the bytes after the body a lenient
+/// reading finds: refused with a close, it is never answered.
+#[test]
+fn ambiguous_framing_is_refused() {
+    let echo = |fields: &str, body: &str| {
+        format!("POST /echo HTTP/1.1\r\nHost: x\r\n{fields}\r\n{body}").into_bytes()
+    };
+    let chunked = "7\r\n{\"a\":1}\r\n0\r\n\r\n";
+    for (input, status) in [
+        // Unpatched hyper 1.12 collapses the equal second line out of sight.
+        (
+            echo("Content-Length: 7\r\nContent-Length: 7\r\n", "{\"a\":1}"),
+            "400",
+        ),
+        (
+            echo("Transfer-Encoding: chunked, chunked\r\n", chunked),
+            "400",
+        ),
+        (
+            echo(
+                "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                chunked,
+            ),
+            "400",
+        ),
+        (echo("Transfer-Encoding: gzip, chunked\r\n", chunked), "501"),
+    ] {
+        let out = exchange(&[&input[..], NEXT].concat());
+        let shown = String::from_utf8_lossy(&input);
+        assert_eq!(statuses(&out), [status], "{shown:?}: {out}");
+    }
+}

@@ -299,16 +299,13 @@ impl Http1Transaction for Server {
                     }
                     let len = headers::content_length_parse(&value)
                         .ok_or_else(Parse::content_length_invalid)?;
-                    if let Some(prev) = con_len {
-                        if prev != len {
-                            debug!(
-                                "multiple Content-Length headers with different values: [{}, {}]",
-                                prev, len,
-                            );
-                            return Err(Parse::content_length_invalid());
-                        }
-                        // we don't need to append this secondary length
-                        continue;
+                    if con_len.is_some() {
+                        // A second Content-Length line is refused even when
+                        // its value is equal: collapsing it (RFC 9110 §8.6
+                        // allows either) hides it from the service, and a
+                        // proxy that frames by another line sees other bytes.
+                        debug!("multiple Content-Length headers");
+                        return Err(Parse::content_length_invalid());
                     }
                     decoder = DecodedLength::checked_new(len)?;
                     con_len = Some(len);
@@ -2143,18 +2140,15 @@ mod tests {
         assert!(!msg.head.headers.contains_key(header::CONTENT_LENGTH));
         assert!(!msg.keep_alive);
 
-        // multiple content-lengths of same value are fine
-        assert_eq!(
-            parse(
-                "\
-                 POST / HTTP/1.1\r\n\
-                 content-length: 10\r\n\
-                 content-length: 10\r\n\
-                 \r\n\
-                 "
-            )
-            .decode,
-            DecodedLength::new(10)
+        // multiple content-lengths, even of the same value, are an error
+        parse_err(
+            "\
+             POST / HTTP/1.1\r\n\
+             content-length: 10\r\n\
+             content-length: 10\r\n\
+             \r\n\
+             ",
+            "multiple content-lengths of the same value",
         );
 
         // multiple content-lengths with different values is an error
