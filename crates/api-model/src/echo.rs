@@ -8,10 +8,21 @@ pub fn check_head(
     content_type: Option<&[u8]>,
     content_length: Option<u64>,
 ) -> Result<(), ApiError> {
+    check_head_within(content_type, content_length, BODY_LIMIT)
+}
+
+/// [`check_head`] against a body limit of the server's own, for a framework
+/// whose users may set one (pyo3-hyper's `App(body_limit=)`); the contract's
+/// is [`BODY_LIMIT`].
+pub fn check_head_within(
+    content_type: Option<&[u8]>,
+    content_length: Option<u64>,
+    body_limit: usize,
+) -> Result<(), ApiError> {
     if !content_type.is_some_and(media::is_json) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    if content_length.is_some_and(|len| !declared_length_allowed(len)) {
+    if content_length.is_some_and(|len| len > body_limit as u64) {
         return Err(ApiError::PayloadTooLarge);
     }
     Ok(())
@@ -91,6 +102,26 @@ mod tests {
             Err(ApiError::UnsupportedMediaType)
         );
         assert_eq!(check_head(json, too_long), Err(ApiError::PayloadTooLarge));
+        assert_eq!(check_head(json, Some(BODY_LIMIT as u64)), Ok(()));
+    }
+
+    #[test]
+    fn head_checks_within_another_limit() {
+        let json = Some(&b"application/json"[..]);
+        assert_eq!(check_head_within(json, Some(10), 10), Ok(()));
+        assert_eq!(
+            check_head_within(json, Some(11), 10),
+            Err(ApiError::PayloadTooLarge)
+        );
+        assert_eq!(
+            check_head_within(None, Some(11), 10),
+            Err(ApiError::UnsupportedMediaType)
+        );
+        let past_contract = Some(BODY_LIMIT as u64 + 1);
+        assert_eq!(
+            check_head_within(json, past_contract, 2 * BODY_LIMIT),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Checks on a parsed request head that every adapter runs before routing,
-//! for the frameworks that do not make them themselves: the head-size bounds
-//! and the `Host` rule of RFC 9112 §3.2.
+//! for the frameworks that do not make them themselves: the head-size bounds,
+//! the `Host` rule of RFC 9112 §3.2 and the body-framing fields.
 
 use crate::limits::{MAX_HEAD_BYTES, MAX_URI_BYTES};
 use crate::ApiError;
@@ -58,6 +58,82 @@ pub fn check_host<'a>(
         (Some(_), Some(_)) => Err(ApiError::BadRequest),
         (Some(value), None) if is_valid_host(value) => Ok(()),
         (Some(_), None) => Err(ApiError::BadRequest),
+    }
+}
+
+/// Why a request's body framing is refused before routing. Either way the
+/// connection closes after the answer: where the next request starts is
+/// unknown (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FramingRefusal {
+    /// 400 `bad_request`: framing fields two readers may take differently.
+    Ambiguous,
+    /// 501, with the framework's own (empty) body: a transfer coding besides
+    /// `chunked`, which no server of the arena implements.
+    UnknownCoding,
+}
+
+impl FramingRefusal {
+    pub const fn status(self) -> u16 {
+        match self {
+            FramingRefusal::Ambiguous => 400,
+            FramingRefusal::UnknownCoding => 501,
+        }
+    }
+}
+
+/// The framing rules of docs/API.md, for the frameworks that parse
+/// `Content-Length` and `Transfer-Encoding` more leniently than the arena
+/// (`content_lengths` and `transfer_encodings` yield the value of every
+/// field line of that name):
+///
+/// - `Content-Length` (RFC 9110 §8.6): one field line, `1*DIGIT`. Lists and
+///   duplicates, even of equal values, which RFC 9110 lets a recipient
+///   collapse, are refused: a proxy may pick another one.
+/// - `Transfer-Encoding` (RFC 9112 §6.1, §6.3): `chunked` exactly once and
+///   last, over all field lines; not beside `Content-Length`. Any other
+///   coding with a final `chunked` is 501.
+pub fn check_framing<'a>(
+    content_lengths: impl IntoIterator<Item = &'a [u8]>,
+    transfer_encodings: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<(), FramingRefusal> {
+    let mut lengths = content_lengths.into_iter();
+    let length = lengths.next();
+    if lengths.next().is_some() {
+        return Err(FramingRefusal::Ambiguous);
+    }
+    if let Some(value) = length {
+        let value = value.trim_ascii();
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            return Err(FramingRefusal::Ambiguous);
+        }
+    }
+    let mut codings = transfer_encodings
+        .into_iter()
+        .flat_map(|line| line.split(|&b| b == b','))
+        .map(<[u8]>::trim_ascii)
+        .peekable();
+    if codings.peek().is_none() {
+        return Ok(());
+    }
+    if length.is_some() {
+        return Err(FramingRefusal::Ambiguous);
+    }
+    let (mut chunked, mut unknown, mut last_chunked) = (0, false, false);
+    for coding in codings {
+        last_chunked = coding.eq_ignore_ascii_case(b"chunked");
+        if last_chunked {
+            chunked += 1;
+        } else if coding.is_empty() {
+            return Err(FramingRefusal::Ambiguous);
+        } else {
+            unknown = true;
+        }
+    }
+    match (chunked, last_chunked, unknown) {
+        (1, true, false) => Ok(()),
+        (1, true, true) => Err(FramingRefusal::UnknownCoding),
+        _ => Err(FramingRefusal::Ambiguous),
     }
 }
 
@@ -173,5 +249,40 @@ mod tests {
         ] {
             assert!(!is_valid_host(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn framing() {
+        let none: [&[u8]; 0] = [];
+        let ok = |cl: &[&[u8]], te: &[&[u8]]| check_framing(cl.iter().copied(), te.iter().copied());
+        assert_eq!(check_framing(none, none), Ok(()));
+        assert_eq!(ok(&[b"7"], &[]), Ok(()));
+        assert_eq!(ok(&[b" 007 "], &[]), Ok(()));
+        assert_eq!(ok(&[], &[b"chunked"]), Ok(()));
+        assert_eq!(ok(&[], &[b" Chunked "]), Ok(()));
+        let ambiguous = Err(FramingRefusal::Ambiguous);
+        for cl in [&b""[..], b"+7", b"-7", b"0x7", b"7, 7", b"7 7"] {
+            assert_eq!(ok(&[cl], &[]), ambiguous, "{cl:?}");
+        }
+        assert_eq!(ok(&[b"7", b"7"], &[]), ambiguous);
+        assert_eq!(ok(&[b"7"], &[b"chunked"]), ambiguous);
+        for te in [
+            &[&b"chunked, chunked"[..]][..],
+            &[b"chunked", b"chunked"],
+            &[b"chunked, identity"],
+            &[b"chunked", b"identity"],
+            &[b""],
+            &[b"chunked,"],
+            &[b"\"chunked\""],
+            &[b"xchunked"],
+            &[b"gzip"],
+        ] {
+            assert_eq!(ok(&[], te), ambiguous, "{te:?}");
+        }
+        let unknown = Err(FramingRefusal::UnknownCoding);
+        assert_eq!(ok(&[], &[b"gzip, chunked"]), unknown);
+        assert_eq!(ok(&[], &[b"gzip", b"chunked"]), unknown);
+        assert_eq!(FramingRefusal::UnknownCoding.status(), 501);
+        assert_eq!(FramingRefusal::Ambiguous.status(), 400);
     }
 }

@@ -1,10 +1,15 @@
-//! The serving loop shared by the hyper-based servers (hyper, axum).
+//! What the hyper-based servers (hyper, axum, pyo3-hyper) share: the serving
+//! loop, hyper's settings mapped from the contract's limits (`config`) and
+//! the pre-routing head checks (`guard`).
 //!
 //! The fastest public hyper and axum setups avoid tokio's work-stealing
 //! scheduler: each worker thread runs its own current-thread runtime and
 //! accepts on its own `SO_REUSEPORT` listener, so a connection lives on one
 //! core from accept to close and no task ever migrates. What differs between
 //! the hyper and axum servers is the service, not this loop.
+
+pub mod config;
+pub mod guard;
 
 use std::error::Error as StdError;
 use std::io;
@@ -13,22 +18,10 @@ use std::time::Duration;
 
 use api_model::cli::ServerArgs;
 use hyper::body::{Body, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-
-/// A client must send a request's whole header block within this time;
-/// it also bounds how long hyper waits for the next request on an idle
-/// keep-alive connection.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Requests with more headers than this get 431 from hyper.
-pub const MAX_HEADERS: usize = 100;
-/// hyper's read buffer cap, which is also its only bound on a request head:
-/// a head that does not fit gets 431. 16 KiB is ample for real clients and
-/// keeps a hostile head from pinning ~400 KiB (hyper's default) per connection.
-pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Serves `service` on `args.workers()` runtimes and blocks until SIGTERM or
 /// SIGINT, then returns `Ok(())` so the process exits 0.
@@ -53,22 +46,6 @@ where
     wait_for_shutdown_signal()
 }
 
-/// The HTTP/1 settings of every hyper-based server in the arena (hyper, axum,
-/// pyo3-hyper): the header timeout and head limits above, keep-alive on.
-pub fn http1_builder() -> http1::Builder {
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .max_headers(MAX_HEADERS)
-        .max_buf_size(MAX_HEAD_BYTES)
-        .keep_alive(true);
-    // No `pipeline_flush(true)`, although hyper's TechEmpower entry sets it:
-    // with it hyper keeps buffering responses while pipelined input is
-    // pending, so a client that pipelines and never reads grows server
-    // memory without bound (tests/hostile: unread responses).
-    http
-}
-
 fn run_worker<S, B>(listener: std::net::TcpListener, service: S)
 where
     S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
@@ -84,7 +61,7 @@ where
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener).expect("listener is non-blocking");
-        let http = http1_builder();
+        let http = config::http1_builder();
         loop {
             let (stream, _peer): (_, SocketAddr) = match listener.accept().await {
                 Ok(accepted) => accepted,

@@ -2,6 +2,7 @@ use api_model::ApiError;
 use axum::http::header::{CONNECTION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use hyper_workers::guard::Refusal;
 
 /// The contract's errors as an axum response; a newtype because both
 /// `ApiError` and `IntoResponse` live in other crates.
@@ -26,4 +27,18 @@ impl IntoResponse for Error {
         }
         res
     }
+}
+
+/// A request the guard refused before it reached the router: a contract
+/// error with its body, or a bare status with an empty body, like hyper's
+/// own 431. The router's layers never see it, so the `Server` header is
+/// added here.
+pub fn refusal(r: Refusal) -> Response {
+    let res = match r {
+        Refusal::Api(e) => Error(e).into_response(),
+        Refusal::Status(code) => StatusCode::from_u16(code)
+            .expect("guard statuses are valid")
+            .into_response(),
+    };
+    crate::with_server(res)
 }

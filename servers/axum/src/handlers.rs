@@ -1,10 +1,10 @@
 use api_model::{
-    echo as echo_rules, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
+    echo as echo_rules, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
 };
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, Request};
-use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 
@@ -54,19 +54,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Error;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers();
-        if !headers
-            .get(CONTENT_TYPE)
-            .is_some_and(|ct| media::is_json(ct.as_bytes()))
-        {
-            return Err(ApiError::UnsupportedMediaType.into());
-        }
-        let declared = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|len| !echo_rules::declared_length_allowed(len)) {
-            return Err(ApiError::PayloadTooLarge.into());
-        }
+        // The body's size hint is exact only for one hyper frames by
+        // Content-Length: the declared length, as hyper parsed and validated it.
+        let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+        echo_rules::check_head(content_type, req.body().size_hint().exact())?;
         let body: Body = req.into_body();
         match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await
         {

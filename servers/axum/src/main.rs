@@ -1,6 +1,7 @@
 //! API v1 in axum's idiom: a `Router` of handlers with extractors, a typed
 //! error that is `IntoResponse`, and fallbacks that replace axum's own
-//! 404/405 with the contract's JSON errors.
+//! 404/405 with the contract's JSON errors. In front of the router, the
+//! arena's pre-routing guard (`Host`, request-target size).
 
 mod error;
 mod handlers;
@@ -10,6 +11,7 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use hyper_workers::guard::Guard;
 use mimalloc::MiMalloc;
 
 #[global_allocator]
@@ -26,7 +28,11 @@ fn app() -> Router {
         .layer(axum::middleware::map_response(server_header))
 }
 
-async fn server_header(mut res: Response) -> Response {
+async fn server_header(res: Response) -> Response {
+    with_server(res)
+}
+
+fn with_server(mut res: Response) -> Response {
     res.headers_mut()
         .insert(SERVER, HeaderValue::from_static("axum"));
     res
@@ -35,5 +41,5 @@ async fn server_header(mut res: Response) -> Response {
 fn main() -> std::io::Result<()> {
     let args = api_model::cli::ServerArgs::from_env();
     let service = hyper_util::service::TowerToHyperService::new(app());
-    hyper_workers::serve(&args, service)
+    hyper_workers::serve(&args, Guard::new(service, error::refusal))
 }

@@ -1,14 +1,16 @@
 use std::convert::Infallible;
 
-use api_model::{echo, media, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
+use api_model::{echo, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, SERVER};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::body::{Body, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE, SERVER};
+use hyper::{Method, Request, Response};
+
+use crate::error::error;
 
 const SERVER_NAME: HeaderValue = HeaderValue::from_static("hyper");
-const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
+pub const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
 const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
 
 pub async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -35,23 +37,14 @@ pub async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
     })
 }
 
-/// Checks in the contract's order: media type, declared length, then reads at
-/// most `BODY_LIMIT` bytes and re-serializes them.
+/// Checks in the contract's order: the head (media type, declared length),
+/// then reads at most `BODY_LIMIT` bytes and re-serializes them.
 async fn echo_body(req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
     debug_assert_eq!(req.method(), Method::POST);
-    let headers = req.headers();
-    let is_json = headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|ct| media::is_json(ct.as_bytes()));
-    if !is_json {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|len| !echo::declared_length_allowed(len)) {
-        return Err(ApiError::PayloadTooLarge);
-    }
+    // hyper's size hint is exact only for a body it frames by Content-Length:
+    // the declared length, as hyper parsed and validated it.
+    let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+    echo::check_head(content_type, req.body().size_hint().exact())?;
     let collect = Limited::new(req.into_body(), BODY_LIMIT).collect();
     let body = tokio::time::timeout(BODY_READ_TIMEOUT, collect)
         .await
@@ -66,21 +59,13 @@ async fn echo_body(req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
     echo::echo(&body.to_bytes())
 }
 
-fn respond(content_type: HeaderValue, body: Bytes) -> Response<Full<Bytes>> {
-    let mut res = Response::new(Full::new(body));
-    let headers = res.headers_mut();
-    headers.insert(SERVER, SERVER_NAME);
-    headers.insert(CONTENT_TYPE, content_type);
+pub fn respond(content_type: HeaderValue, body: Bytes) -> Response<Full<Bytes>> {
+    let mut res = with_server(Response::new(Full::new(body)));
+    res.headers_mut().insert(CONTENT_TYPE, content_type);
     res
 }
 
-fn error(e: ApiError) -> Response<Full<Bytes>> {
-    let mut res = respond(JSON, e.body().into());
-    *res.status_mut() = StatusCode::from_u16(e.status()).expect("contract statuses are valid");
-    if e == ApiError::RequestTimeout {
-        // The rest of the body may still be on its way: the connection cannot be reused.
-        res.headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
-    }
+pub fn with_server(mut res: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    res.headers_mut().insert(SERVER, SERVER_NAME);
     res
 }

@@ -27,6 +27,16 @@ impl Reply {
         }
     }
 
+    /// A status with an empty body and no `Content-Type`.
+    pub fn empty(status: StatusCode) -> Self {
+        Reply {
+            status,
+            content_type: None,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
     /// The contract's error body for `e`, from `api-model`.
     pub fn error(e: ApiError) -> Self {
         Reply {

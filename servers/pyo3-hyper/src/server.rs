@@ -11,10 +11,11 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
+use hyper_workers::guard::Guard;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::service::{handle, Shared};
+use crate::service::{handle, refusal, Shared};
 
 pub struct Running {
     pub port: u16,
@@ -76,8 +77,16 @@ fn run_worker(
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener).expect("listener is non-blocking");
-        // The same HTTP/1 settings as the arena's hyper and axum servers.
-        let http = hyper_workers::http1_builder();
+        // The same HTTP/1 settings and pre-routing guard as the arena's hyper
+        // and axum servers.
+        let http = hyper_workers::config::http1_builder();
+        let service = {
+            let (for_service, for_refusal) = (shared.clone(), shared);
+            Guard::new(
+                service_fn(move |req| handle(for_service.clone(), req)),
+                move |r| refusal(&for_refusal, r),
+            )
+        };
         let graceful = GracefulShutdown::new();
         loop {
             let stream = tokio::select! {
@@ -92,9 +101,8 @@ fn run_worker(
                     }
                 },
             };
-            let shared = shared.clone();
-            let service = service_fn(move |req| handle(shared.clone(), req));
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            let connection =
+                graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
             tokio::spawn(async move {
                 let _ = connection.await;
             });

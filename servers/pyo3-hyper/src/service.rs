@@ -3,14 +3,14 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
-use api_model::{media, ApiError};
+use api_model::{echo, ApiError, BODY_READ_TIMEOUT};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Incoming};
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, SERVER};
-use hyper::{Request, Response};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, SERVER};
+use hyper::{Request, Response, StatusCode};
+use hyper_workers::guard::Refusal;
 use serde::de::IgnoredAny;
 use tokio::sync::oneshot;
 
@@ -18,10 +18,6 @@ use crate::dispatch::{Bridge, Job};
 use crate::handler::{BodyRule, Handler, PyRoute};
 use crate::reply::{Reply, JSON};
 use crate::router::{Match, ParamValue, Router};
-
-/// hyper's header read timer stops once the head is parsed; this bounds the
-/// body that follows it.
-pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything a request needs, shared read-only by every worker.
 pub struct Shared {
@@ -36,6 +32,23 @@ pub async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let reply = route(&shared, req).await;
+    Ok(response(&shared, reply))
+}
+
+/// A request the guard (`hyper_workers::guard`) refused before routing: a
+/// contract error with its body, or a bare status with an empty body, like
+/// hyper's own 431.
+pub fn refusal(shared: &Shared, r: Refusal) -> Response<Full<Bytes>> {
+    let reply = match r {
+        Refusal::Api(e) => Reply::error(e),
+        Refusal::Status(code) => {
+            Reply::empty(StatusCode::from_u16(code).expect("guard statuses are valid"))
+        }
+    };
+    response(shared, reply)
+}
+
+fn response(shared: &Shared, reply: Reply) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(reply.body));
     *res.status_mut() = reply.status;
     let headers = res.headers_mut();
@@ -46,7 +59,7 @@ pub async fn handle(
     for (name, value) in reply.headers {
         headers.append(name, value);
     }
-    Ok(res)
+    res
 }
 
 async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
@@ -109,7 +122,7 @@ fn error(e: ApiError) -> Reply {
 fn body_error(e: BodyError) -> Reply {
     match e {
         BodyError::Api(e) => error(e),
-        BodyError::TimedOut => Reply::status_error(hyper::StatusCode::REQUEST_TIMEOUT)
+        BodyError::TimedOut => Reply::status_error(StatusCode::REQUEST_TIMEOUT)
             .with_header(CONNECTION, HeaderValue::from_static("close")),
     }
 }
@@ -121,10 +134,9 @@ async fn python(
     req: Request<Incoming>,
 ) -> Result<Reply, BodyError> {
     if route.body == BodyRule::Json {
-        let ct = req.headers().get(CONTENT_TYPE);
-        if !ct.is_some_and(|ct| media::is_json(ct.as_bytes())) {
-            return Err(ApiError::UnsupportedMediaType.into());
-        }
+        // The contract's echo head checks, against the App's own body limit.
+        let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+        echo::check_head_within(content_type, declared_length(&req), shared.body_limit)?;
     }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -150,7 +162,7 @@ async fn python(
         request,
         reply: tx,
     }) {
-        return Ok(Reply::status_error(hyper::StatusCode::SERVICE_UNAVAILABLE));
+        return Ok(Reply::status_error(StatusCode::SERVICE_UNAVAILABLE));
     }
     // A dropped sender means the interpreter side went away mid-request.
     Ok(rx
@@ -161,11 +173,7 @@ async fn python(
 /// The declared length is checked before reading; a streamed body is read
 /// only up to the limit, and must arrive whole within `BODY_READ_TIMEOUT`.
 async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, BodyError> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > shared.body_limit as u64) {
+    if declared_length(&req).is_some_and(|len| len > shared.body_limit as u64) {
         return Err(ApiError::PayloadTooLarge.into());
     }
     let collect = Limited::new(req.into_body(), shared.body_limit).collect();
@@ -177,6 +185,12 @@ async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, Bod
         }
         Ok(Err(_)) => Err(ApiError::BadRequest.into()),
     }
+}
+
+/// hyper's size hint is exact only for a body it frames by Content-Length:
+/// the declared length, as hyper parsed and validated it.
+fn declared_length(req: &Request<Incoming>) -> Option<u64> {
+    req.body().size_hint().exact()
 }
 
 fn is_json_document(body: &[u8]) -> bool {
