@@ -24,6 +24,19 @@ impl HeadRefusal {
     }
 }
 
+/// The length a request target had on the wire, from the parts a parsed URI
+/// keeps (frameworks keep no copy of the raw target): `scheme://authority`
+/// then path and query for the absolute form, the authority alone for the
+/// authority form, path and query for the origin form.
+pub fn target_len(
+    scheme: Option<&str>,
+    authority: Option<&str>,
+    path_and_query: Option<&str>,
+) -> usize {
+    let scheme = scheme.map_or(0, |s| s.len() + "://".len());
+    scheme + authority.map_or(0, str::len) + path_and_query.map_or(0, str::len)
+}
+
 /// The size refusal a parsed head earns, if any. Sizes are those of the head
 /// as it was on the wire: `METHOD target HTTP/1.1\r\n`, then `name: value\r\n`
 /// per field (`fields` yields name and value lengths).
@@ -209,6 +222,16 @@ mod tests {
         let big = [(1, MAX_HEAD_BYTES)];
         assert_eq!(size_refusal("GET", 1, big), Some(HeadRefusal::HeadTooLarge));
         assert_eq!(HeadRefusal::HeadTooLarge.status(), 431);
+    }
+
+    #[test]
+    fn target_len_counts_every_form() {
+        assert_eq!(target_len(None, None, Some("/plaintext?a=1")), 14);
+        assert_eq!(
+            target_len(Some("http"), Some("localhost:8080"), Some("/x")),
+            23
+        );
+        assert_eq!(target_len(None, Some("localhost:443"), None), 13);
     }
 
     #[test]

@@ -77,10 +77,11 @@ pub fn check<B>(req: &Request<B>) -> Option<Refusal> {
 /// The request target's length as it was on the wire, from the parsed `Uri`
 /// (hyper keeps no copy of the raw target).
 fn target_len(uri: &Uri) -> usize {
-    let path_and_query = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-    let authority = uri.authority().map_or(0, |a| a.as_str().len());
-    let scheme = uri.scheme_str().map_or(0, |s| s.len() + "://".len());
-    scheme + authority + path_and_query
+    head::target_len(
+        uri.scheme_str(),
+        uri.authority().map(|a| a.as_str()),
+        uri.path_and_query().map(|pq| pq.as_str()),
+    )
 }
 
 /// `service` behind the guard: refused requests never reach it and are

@@ -53,11 +53,9 @@ where
 /// targets whole in the path-and-query, an absolute-form one is split into
 /// scheme, authority and path-and-query.
 fn target_len(uri: &Uri) -> usize {
-    let path_and_query = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-    let prefix = match (uri.scheme_str(), uri.authority()) {
-        (Some(scheme), Some(authority)) => scheme.len() + "://".len() + authority.as_str().len(),
-        (None, Some(authority)) => authority.as_str().len(),
-        _ => 0,
-    };
-    prefix + path_and_query
+    api_model::head::target_len(
+        uri.scheme_str(),
+        uri.authority().map(|a| a.as_str()),
+        uri.path_and_query().map(|pq| pq.as_str()),
+    )
 }
