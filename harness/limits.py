@@ -14,14 +14,12 @@ refused.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .paths import CONTRACT_FILE
-
-if TYPE_CHECKING:
-    from .manifest import ServerSpec
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,14 @@ class LimitOverride:
     reason: str
 
 
-def effective(spec: ServerSpec, key: str) -> float:
+class HasLimits(Protocol):
+    """A server's spec as this module needs it (harness.manifest.ServerSpec): its own limits."""
+
+    @property
+    def limits(self) -> Mapping[str, LimitOverride]: ...
+
+
+def effective(spec: HasLimits, key: str) -> float:
     """The server's value (the contract's where it states none, or where it has no bound at all),
     never above the suite's cap."""
     lim = LIMITS[key]
@@ -81,7 +86,7 @@ def effective(spec: ServerSpec, key: str) -> float:
     return min(value, lim.cap)
 
 
-def describe(spec: ServerSpec, key: str) -> str:
+def describe(spec: HasLimits, key: str) -> str:
     """For reports: the server's real value with its unit, or `none` when it has no such bound."""
     override = spec.limits.get(key)
     if override is not None and override.value is None:

@@ -6,6 +6,7 @@ window; both leave the tool's command line, stdout, stderr and summary in the ru
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from .. import tools
@@ -167,3 +168,38 @@ def connect(host: Host, need: tuple[str, ...]) -> Client:
     except BaseException:
         shell.close()
         raise
+
+
+def run_load_generator(
+    tool: str,
+    cmd: list[str],
+    *,
+    output: Path,
+    missing: str,
+    out_dir: Path,
+    name: str,
+    cpus: set[int] | None,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    client: Client,
+) -> tuple[str, ToolRun]:
+    """Runs a load generator on `client`'s host that writes its summary to `output` (kept here),
+    keeping its command line, stdout and stderr beside it as NAME.TOOL.{cmd,stdout,stderr}; returns
+    the summary's text. Raises RuntimeError, saying what is `missing`, when the tool fails or writes
+    no summary."""
+    output.unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    environment = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
+    (out_dir / f"{name}.{tool}.cmd").write_text(client.describe_command(cmd) + environment + shlex.join(cmd) + "\n")
+    run = client.run_tool(
+        cmd,
+        cpus=cpus,
+        timeout_s=timeout_s,
+        env=env,
+        stdout_path=out_dir / f"{name}.{tool}.stdout",
+        stderr_path=out_dir / f"{name}.{tool}.stderr",
+        output=output,
+    )
+    if run.returncode != 0 or not output.exists():
+        raise RuntimeError(f"{tool} exited {run.returncode} without {missing}: {run.stderr.strip()[-500:] or run.stdout[-500:]}")
+    return output.read_text(), run

@@ -5,18 +5,14 @@ The load suite and the soak both measure through this module."""
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psutil
-
-if TYPE_CHECKING:
-    from .client import Client
 
 # A load generator using at least this share of its CPUs limited the run, not the server.
 CLIENT_BOUND_SHARE = 0.90
@@ -195,38 +191,3 @@ def run_pinned(
         stderr_path.read_text(errors="replace"),
         timed_out,
     )
-
-
-def run_load_generator(
-    tool: str,
-    cmd: list[str],
-    *,
-    output: Path,
-    missing: str,
-    out_dir: Path,
-    name: str,
-    cpus: set[int] | None,
-    timeout_s: float,
-    env: dict[str, str] | None = None,
-    client: Client,
-) -> tuple[str, ToolRun]:
-    """Runs a load generator on `client`'s host that writes its summary to `output` (kept here),
-    keeping its command line, stdout and stderr beside it as NAME.TOOL.{cmd,stdout,stderr}; returns
-    the summary's text. Raises RuntimeError, saying what is `missing`, when the tool fails or writes
-    no summary."""
-    output.unlink(missing_ok=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    environment = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
-    (out_dir / f"{name}.{tool}.cmd").write_text(client.describe_command(cmd) + environment + shlex.join(cmd) + "\n")
-    run = client.run_tool(
-        cmd,
-        cpus=cpus,
-        timeout_s=timeout_s,
-        env=env,
-        stdout_path=out_dir / f"{name}.{tool}.stdout",
-        stderr_path=out_dir / f"{name}.{tool}.stderr",
-        output=output,
-    )
-    if run.returncode != 0 or not output.exists():
-        raise RuntimeError(f"{tool} exited {run.returncode} without {missing}: {run.stderr.strip()[-500:] or run.stdout[-500:]}")
-    return output.read_text(), run

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..tools import Tools
-from .client import Client, LocalClient
-from .measure import LoadResult, ToolRun, run_load_generator
+from .client import Client, LocalClient, run_load_generator
+from .measure import LoadResult, ToolRun
 from .scenarios import Scenario
 
 # Requests still in flight when the duration ends are cut off by oha; they are no fault of the server.

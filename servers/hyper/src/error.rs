@@ -5,7 +5,7 @@ use hyper::header::{HeaderValue, CONNECTION};
 use hyper::{Response, StatusCode};
 use hyper_workers::guard::Refusal;
 
-use crate::handlers::{respond, with_server, JSON};
+use crate::response::{respond, with_server, JSON};
 
 /// The contract's error response for `e`.
 pub fn error(e: ApiError) -> Response<Full<Bytes>> {

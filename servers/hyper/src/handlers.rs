@@ -4,14 +4,11 @@ use api_model::{echo, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIME
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Incoming};
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE, SERVER};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::{Method, Request, Response};
 
 use crate::error::error;
-
-const SERVER_NAME: HeaderValue = HeaderValue::from_static("hyper");
-pub const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
-const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+use crate::response::{respond, JSON, TEXT};
 
 pub async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let Some((route, id)) = Route::match_path(req.uri().path()) else {
@@ -57,15 +54,4 @@ async fn echo_body(req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
             }
         })?;
     echo::echo(&body.to_bytes())
-}
-
-pub fn respond(content_type: HeaderValue, body: Bytes) -> Response<Full<Bytes>> {
-    let mut res = with_server(Response::new(Full::new(body)));
-    res.headers_mut().insert(CONTENT_TYPE, content_type);
-    res
-}
-
-pub fn with_server(mut res: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
-    res.headers_mut().insert(SERVER, SERVER_NAME);
-    res
 }

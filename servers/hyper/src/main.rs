@@ -4,6 +4,7 @@
 
 mod error;
 mod handlers;
+mod response;
 
 use hyper_workers::guard::Guard;
 use mimalloc::MiMalloc;
