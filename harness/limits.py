@@ -57,6 +57,13 @@ LIMITS: dict[str, Limit] = {
         Limit("max_header_bytes", "a request head (request line + headers) larger than this is rejected", 16384, "bytes"),
         Limit("max_uri_bytes", "a request target longer than this is rejected (414, 431 or 400)", 8192, "bytes"),
         Limit("body_limit_bytes", "request bodies over this are answered 413", 1048576, "bytes"),
+        Limit(
+            "db_timeout_ms",
+            "a database endpoint whose database does not answer within this time is answered 503 (connecting included)",
+            5000,
+            "ms",
+        ),
+        Limit("db_connections_per_worker", "connections each worker keeps to PostgreSQL (the pool policy)", 64, "connections"),
     )
 }
 

@@ -34,6 +34,15 @@ Format (every key required unless marked optional):
                  max_header_bytes       a larger request head is rejected
                  max_uri_bytes          a longer request target is rejected
                  body_limit_bytes       larger bodies get 413
+                 db_timeout_ms          the database endpoints answer 503 when PostgreSQL takes longer
+                 db_connections_per_worker  connections each worker keeps to PostgreSQL
+    [database]   optional while servers gain the database endpoints (docs/API.md); without it the
+                 database tests skip the server. How the server talks to PostgreSQL, for the report:
+                 client = "tokio-postgres 0.7"          the PostgreSQL client, as its users name it
+                 template = "askama 0.14"               what renders /fortunes
+                 pipelining = true | false              queries of one request pipelined on one connection
+                 batched_updates = true | false         /updates writes its rows in one statement
+                 notes = "..."                          optional: anything else a reader must know
     [deviations] optional, test name -> reason the server cannot pass it (a strict xfail);
                  or -> { reason = "...", intermittent = true } for a failure that does not
                  show on every run (a non-strict xfail; the report still lists it)
@@ -73,6 +82,17 @@ class BuildSpec:
 
 
 @dataclass(frozen=True)
+class DatabaseSpec:
+    """How a server talks to PostgreSQL (its manifest's `[database]`), shown beside its figures."""
+
+    client: str
+    template: str
+    pipelining: bool
+    batched_updates: bool
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
 class ServerSpec:
     name: str
     description: str
@@ -96,6 +116,8 @@ class ServerSpec:
     # threads_per_worker, which the worker-count test reads.
     runtime_info: dict[str, Any] = field(default_factory=dict)
     variant_of: str | None = None
+    # None: the server does not serve the database endpoints (yet).
+    database: DatabaseSpec | None = None
 
     def argv(self, *, host: str, port: int, workers: int, python: str) -> list[str]:
         values = {
@@ -186,6 +208,17 @@ def _spec(path: Path, doc: dict[str, Any], variant_of: str | None) -> ServerSpec
         manifest=path,
         runtime_info=dict(get.table("runtime")),
         variant_of=variant_of,
+        database=_database(get) if get.table("database") else None,
+    )
+
+
+def _database(get: _Getter) -> DatabaseSpec:
+    return DatabaseSpec(
+        client=get.str("database.client"),
+        template=get.str("database.template"),
+        pipelining=get.bool("database.pipelining", default=None),
+        batched_updates=get.bool("database.batched_updates", default=None),
+        notes=get.opt_str("database.notes"),
     )
 
 
@@ -253,8 +286,9 @@ class _Getter:
         value: builtins.str | None = self._typed(dotted, builtins.str, "a string", None)
         return value
 
-    def bool(self, dotted: builtins.str, default: builtins.bool) -> builtins.bool:
-        value: builtins.bool = self._typed(dotted, builtins.bool, "true or false", default)
+    def bool(self, dotted: builtins.str, default: builtins.bool | None) -> builtins.bool:
+        """`default=None`: the key is required."""
+        value: builtins.bool = self._typed(dotted, builtins.bool, "true or false", self._MISSING if default is None else default)
         return value
 
     def table(self, dotted: builtins.str) -> dict[builtins.str, Any]:

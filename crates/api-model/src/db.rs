@@ -17,7 +17,9 @@ pub const QUERIES_MIN: usize = contract::DATABASE_QUERIES_MIN as usize;
 /// Most rows `/queries` and `/updates` answer.
 pub const QUERIES_MAX: usize = contract::DATABASE_QUERIES_MAX as usize;
 /// A database that does not answer within this time gets 503 `service_unavailable`.
-pub const DB_TIMEOUT: Duration = Duration::from_millis(contract::DATABASE_TIMEOUT_MS);
+pub const DB_TIMEOUT: Duration = Duration::from_millis(contract::LIMITS_DB_TIMEOUT_MS);
+/// Connections each worker keeps to PostgreSQL (the pool policy of every server).
+pub const CONNECTIONS_PER_WORKER: usize = contract::LIMITS_DB_CONNECTIONS_PER_WORKER as usize;
 
 /// The environment variable every server reads its database from
 /// (`postgres://USER:PASSWORD@HOST:PORT/DBNAME`).

@@ -1,0 +1,139 @@
+//! The database endpoints (docs/API.md, "Database endpoints") over
+//! tokio-postgres, the client TechEmpower's hyper, axum and actix entries use,
+//! for every arena server whose workers run a tokio runtime (hyper, axum,
+//! actix, ntex on tokio, pyo3-hyper's native routes).
+//!
+//! Pool policy, the same for every server: each worker thread keeps
+//! `api_model::db::CONNECTIONS_PER_WORKER` connections, opened on first use on
+//! that worker's runtime (so a connection's task never leaves its core),
+//! picked round-robin, and reopened after a failure. Nothing is connected at
+//! start-up: a server starts while the database is down and serves these
+//! routes as soon as it is back. Every call, connecting included, is bounded
+//! by `api_model::db::DB_TIMEOUT`; past it, or on any database error, the
+//! answer is `ApiError::ServiceUnavailable` (503).
+//!
+//! tokio-postgres pipelines the queries that are in flight on one connection
+//! at once; `worlds` and `updates` issue theirs concurrently on one
+//! connection, which is that client's idiom (the manifest says
+//! `pipelining = true`). Updates are one statement per row, not batched.
+
+mod slot;
+
+use std::cell::OnceCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use api_model::db::{self, Fortune, World, CONNECTIONS_PER_WORKER, DB_TIMEOUT};
+use api_model::ApiError;
+use futures_util::future::try_join_all;
+
+use slot::{Connection, Slot};
+
+/// One worker's connections. Cheap to clone; `Pool::for_this_worker()` hands
+/// every handler on a worker thread the same one.
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    url: Option<String>,
+    slots: Box<[Slot]>,
+    next: AtomicUsize,
+}
+
+thread_local! {
+    static WORKER_POOL: OnceCell<Pool> = const { OnceCell::new() };
+}
+
+impl Pool {
+    /// This worker thread's pool, made on first use from `ARENA_DATABASE_URL`.
+    /// Without that variable every call answers 503: the routes exist, the
+    /// database does not.
+    pub fn for_this_worker() -> Pool {
+        WORKER_POOL.with(|cell| {
+            cell.get_or_init(|| {
+                Pool::new(
+                    std::env::var(db::DATABASE_URL_ENV).ok(),
+                    CONNECTIONS_PER_WORKER,
+                )
+            })
+            .clone()
+        })
+    }
+
+    /// A pool of `connections` lazily opened connections to `url`.
+    pub fn new(url: Option<String>, connections: usize) -> Pool {
+        Pool {
+            inner: Arc::new(Inner {
+                url,
+                slots: (0..connections.max(1)).map(|_| Slot::default()).collect(),
+                next: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// `GET /db`: one row by a random id.
+    pub async fn world(&self) -> Result<World, ApiError> {
+        self.bounded(|conn| async move { conn.world(db::random_id()).await })
+            .await
+    }
+
+    /// `GET /queries`: `n` rows, each by its own query, pipelined on one connection.
+    pub async fn worlds(&self, n: usize) -> Result<Vec<World>, ApiError> {
+        self.bounded(|conn| async move {
+            try_join_all((0..n).map(|_| conn.world(db::random_id()))).await
+        })
+        .await
+    }
+
+    /// `GET /fortunes`: every row plus the one added at request time, sorted
+    /// by message; the caller renders them.
+    pub async fn fortunes(&self) -> Result<Vec<Fortune>, ApiError> {
+        self.bounded(|conn| async move { conn.fortunes().await })
+            .await
+            .map(db::fortunes_page_rows)
+    }
+
+    /// `GET /updates`: `n` random rows, each read by its own query, given a new
+    /// random number and written back (one UPDATE per row, pipelined) before
+    /// this returns.
+    pub async fn updates(&self, n: usize) -> Result<Vec<World>, ApiError> {
+        self.bounded(|conn| async move {
+            let mut rows = try_join_all((0..n).map(|_| conn.world(db::random_id()))).await?;
+            for row in &mut rows {
+                row.random_number = db::random_id();
+            }
+            try_join_all(rows.iter().map(|row| conn.update(row))).await?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Runs `work` on the next connection (opening it if needed), the whole
+    /// of it within the database timeout. A failed connection is dropped so
+    /// the next call on its slot reconnects.
+    async fn bounded<T, F, Fut>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(Arc<Connection>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        let Some(url) = self.inner.url.as_deref() else {
+            return Err(ApiError::ServiceUnavailable);
+        };
+        let slot = &self.inner.slots
+            [self.inner.next.fetch_add(1, Ordering::Relaxed) % self.inner.slots.len()];
+        let attempt = async {
+            let conn = slot.connection(url).await?;
+            let result = work(conn.clone()).await;
+            if result.is_err() && conn.is_closed() {
+                slot.forget(&conn);
+            }
+            result
+        };
+        match tokio::time::timeout(DB_TIMEOUT, attempt).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) | Err(_) => Err(ApiError::ServiceUnavailable),
+        }
+    }
+}
