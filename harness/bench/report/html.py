@@ -8,12 +8,16 @@ from html import escape
 
 from .charts import Chart
 from .model import (
+    DATABASE_INTRO,
     Comparison,
     Note,
     Row,
     Table,
     View,
     busy_machine_note,
+    ceiling_goal,
+    database_clients_rows,
+    database_table,
     environment_rows,
     header,
     latency_table,
@@ -31,6 +35,7 @@ th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right} th{backgrou
 td.l,th.l{text-align:left} tr.invalid td{color:#999;background:#fff4f4} tr.calib td{font-style:italic;color:#666}
 .badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:11px;font-weight:600;margin-left:4px}
 .cb{background:#fff3cd;color:#7a5b00} .inv{background:#f8d7da;color:#842029} .cal{background:#e2e3e5;color:#41464b}
+.db{background:#dbe8fb;color:#163d73}
 .rank{font-weight:700} figure{margin:12px 0} figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:12px}
 pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 .legend{font-size:13px;color:#333} .hook{border-left:4px solid #6c8cd5}
@@ -50,6 +55,11 @@ def _badge(n: Note) -> str:
         return f'<span class="badge inv" title="{escape("; ".join(n.reasons))}">invalid</span>'
     if n.kind == "client-bound":
         return f'<span class="badge cb">client-bound {n.count}</span>'
+    if n.kind == "database-bound":
+        return (
+            '<span class="badge db" title="the database\'s CPUs were ≥ 90 % busy (PostgreSQL, plus the load generator '
+            f'when it shares them)">database-bound {n.count}</span>'
+        )
     if n.kind == "calibration":
         return '<span class="badge cal">calibration</span>'
     if n.kind == "rate not reached":
@@ -102,10 +112,47 @@ def _summary_table(view: View) -> str:
     return (
         '<h2>Summary</h2><section class=card id="summary"><p class=meta>Medians over rounds: throughput at each '
         "scenario's headline connection count, server CPU µs per request, p99 latency at fixed rates (open loop). "
-        "✗ invalid, ⚠ client-bound (a floor for the server), † target rate not reached, ‡ CPU stolen by the "
+        "✗ invalid, ⚠ client-bound (a floor for the server), ◆ database-bound (likewise), † target rate not reached, "
+        "‡ CPU stolen by the "
         "hypervisor (≥ 10 % steal) in at least one round.</p>"
         f"<table>{head}{''.join(body)}</table></section>"
     )
+
+
+def _plain_table(columns: list[str], rows: list[list[str]]) -> str:
+    head = "<tr>" + "".join(f"<th class=l>{escape(c)}</th>" for c in columns) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td class=l>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table>{head}{body}</table>"
+
+
+def _database(view: View, by_name: dict[str, Chart]) -> list[str]:
+    scenarios = [s for s in view.throughput if view.is_database(s)]
+    if not scenarios:
+        return []
+    intro = f"<p>{_inline(DATABASE_INTRO)}</p>"
+    goal = ceiling_goal(view)
+    if goal:
+        intro += f"<p><b>{_inline(goal)}</b></p>"
+    left_out = view.without_database()
+    if left_out:
+        names = ", ".join(f"<code>{escape(s)}</code>" for s in left_out)
+        intro += f"<p>Not measured here, <b>no database endpoints</b>: {names}.</p>"
+    rows = database_clients_rows(view)
+    if rows:
+        intro += _plain_table(["server", "PostgreSQL client", "template", "pipelining", "batched updates", "notes"], rows)
+    parts = [
+        f'<h2>Database (wrk, closed loop; PostgreSQL behind every server)</h2><section class=card id="database">{intro}</section>'
+    ]
+    measured = view.doc["config"].get("database", {}).get("cpu_measured", True)
+    for scenario in scenarios:
+        desc = view.description(scenario)
+        figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
+        table = _cells_table(database_table(view.throughput[scenario], view.database_uses, measured))
+        parts.append(
+            f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
+            f"<p class=meta>{escape(desc)}</p>{figs}{table}</section>"
+        )
+    return parts
 
 
 def _compare_table(rows: list[Comparison]) -> str:
@@ -151,12 +198,15 @@ def render(
     parts.append(_summary_table(view))
     parts.append("<h2>Throughput (wrk, closed loop)</h2>")
     for scenario, by_conns in view.throughput.items():
+        if view.is_database(scenario):
+            continue
         desc = view.description(scenario)
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
         parts.append(
             f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
             f"<p class=meta>{escape(desc)}</p>{figs}{_cells_table(throughput_table(by_conns))}</section>"
         )
+    parts += _database(view, by_name)
     if view.latency:
         parts.append(
             "<h2>Latency at fixed request rates (oha, open loop)</h2><p>Latency counts from when each request "
