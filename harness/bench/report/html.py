@@ -143,11 +143,12 @@ def _database(view: View, by_name: dict[str, Chart]) -> list[str]:
     parts = [
         f'<h2>Database (wrk, closed loop; PostgreSQL behind every server)</h2><section class=card id="database">{intro}</section>'
     ]
-    measured = view.doc["config"].get("database", {}).get("cpu_measured", True)
+    info = view.doc["config"].get("database")
+    measured, clients = (info["cpu_measured"], info["ceiling_clients"]) if info else (True, None)
     for scenario in scenarios:
         desc = view.description(scenario)
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
-        table = _cells_table(database_table(view.throughput[scenario], view.database_uses, measured))
+        table = _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients))
         parts.append(
             f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
             f"<p class=meta>{escape(desc)}</p>{figs}{table}</section>"

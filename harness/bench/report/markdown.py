@@ -146,11 +146,12 @@ def _database(view: View) -> list[str]:
     rows = [[f"`{r[0]}`", *r[1:]] for r in database_clients_rows(view)]
     if rows:
         out += _table(["server", "PostgreSQL client", "template", "pipelining", "batched updates", "notes"], rows) + [""]
-    measured = view.doc["config"].get("database", {}).get("cpu_measured", True)
+    info = view.doc["config"].get("database")
+    measured, clients = (info["cpu_measured"], info["ceiling_clients"]) if info else (True, None)
     for scenario in scenarios:
         desc = view.description(scenario)
         out += [f"### {scenario}" + (f" — {desc}" if desc else ""), ""]
-        out += _cells_table(database_table(view.throughput[scenario], view.database_uses, measured)) + [""]
+        out += _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients)) + [""]
     return out
 
 

@@ -249,16 +249,19 @@ def fmt_number(x: float | None) -> str:
     return "–" if x is None else (f"{x:.1f}" if x < 100 else f"{x:,.0f}")
 
 
-def database_table(by_conns: ByLoad, uses: Mapping[str, DatabaseUse | None], cpu_measured: bool = True) -> Table:
+def database_table(
+    by_conns: ByLoad, uses: Mapping[str, DatabaseUse | None], cpu_measured: bool = True, ceiling_clients: int | None = None
+) -> Table:
     """A database scenario: the servers, then the ceiling (pgbench, where the server would run: its
-    CPU shows as the server's); PostgreSQL's CPU per request and the database CPUs' busy share
-    ("unmeasured" when the database ran elsewhere)."""
+    CPU shows as the server's, its connections are PostgreSQL's); PostgreSQL's CPU per request and
+    the database CPUs' busy share ("unmeasured" when the database ran elsewhere)."""
     unmeasured = "–" if cpu_measured else "unmeasured"
+    ceiling_conns = f"{ceiling_clients} to PG" if ceiling_clients else "–"
     rows = [
         _row(
             a,
             (
-                str(conns),
+                ceiling_conns if a.server == CEILING else str(conns),
                 fmt_int(median(a.requests_per_s)),
                 fmt_range(a.requests_per_s),
                 "ceiling" if a.server == CEILING else fmt_pct(a.pct_of_ceiling),
