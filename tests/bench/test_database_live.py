@@ -203,3 +203,49 @@ def test_the_cluster_is_left_as_the_bench_found_it(bench_run: tuple[Path, str], 
     it, and the pinning it found is still in place."""
     assert db.is_running()
     assert cluster.postmaster is not None and os.sched_getaffinity(cluster.postmaster) == cluster.cpus
+
+
+def test_a_database_elsewhere_is_checked_not_pinned_and_its_cpu_unmeasured(cluster: bench_db.Database, tmp_path: Path):
+    """--database-url: the harness only checks the tables; the ceiling still runs against it."""
+    elsewhere = bench_db.open_remote(cluster.url)
+    assert elsewhere.postmaster is None and elsewhere.cpus is None and not elsewhere.started
+    scenario = scenarios.load().scenarios["db"]
+    run = plan.Run(plan.CEILING, plan.Cell("db", "throughput", 64), 1)
+    rec = runner.measure_ceiling(ceiling_config(elsewhere, scenario, tmp_path), scenario, run, runner.Outcome())
+    assert rec is not None and rec.valid and rec.requests > 0
+    assert rec.pg_cpu_s is None and rec.db_cpus_busy_share is None and not rec.database_bound
+    # pg_stat_statements is the database's own count: readable from anywhere.
+    assert rec.pg_statements_per_request == pytest.approx(1, rel=0.05)
+    bench_db.close(elsewhere)  # nothing to stop or unpin
+    assert db.is_running()
+    bad = cluster.url.rsplit("/", 1)[0] + "/postgres"
+    with pytest.raises(ToolError, match="lacks the arena's tables"):
+        bench_db.open_remote(bad)
+
+
+@pytest.mark.timeout(120)
+def test_bench_against_a_database_url_reports_its_cpu_unmeasured(cluster: bench_db.Database, tmp_path: Path):
+    if find_wrk() is None:
+        pytest.skip("wrk is not installed: run `nox -s build` (it installs wrk and oha)")
+    spec = database_server()
+    out = tmp_path / "run"
+    suite.run(
+        profile_name="quick",
+        server_names=[spec.name],
+        scenario_names=["db"],
+        server_cpus=None,
+        client_cpus=None,
+        workers=None,
+        out=out,
+        duration=1,
+        screenshot=False,
+        database_url=cluster.url,
+        console=Console(file=open(tmp_path / "console.txt", "w"), width=200),
+    )
+    data = json.loads((out / "results.json").read_text())
+    assert data["config"]["database"]["cpus"] is None and not data["config"]["database"]["cpu_measured"]
+    assert data["config"]["hosts"]["database"] == {"host": "127.0.0.1"}
+    mine = next(a for a in data["aggregates"] if a["server"] == spec.name)
+    assert mine["valid"] and mine["pg_cpu_us_per_request"] is None and mine["pct_of_ceiling"]
+    md = (out / "report.md").read_text()
+    assert "its CPU unmeasured" in md and "| unmeasured |" in md
