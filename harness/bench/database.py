@@ -14,13 +14,21 @@ CPU accounting (`cpu_ticks`): user + system time of every process of the cluster
 and its descendants, read from /proc/PID/stat — plus the time of the children they have reaped
 (cutime + cstime): a backend that exits inside the window (a server's pool closing, pgbench's
 clients leaving) hands its whole CPU time to the postmaster's counters, so nothing it spent is lost
-and nothing is counted twice. Two samples bracket a measured window.
+and nothing is counted twice. Two samples bracket a measured window. While a backend is exiting its
+time is in flux (measured: the four backends of a pgbench run that had just ended were missing from
+one sample, 0.27 s of CPU, then showed in the postmaster's counters), so each sample first waits,
+bounded, until no process of the cluster is exiting and, after pgbench, its backends are gone
+(`Database.settle`). The statements are read through one psql session kept for the whole run, so
+reading them starts and ends no backend.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import select
 import subprocess
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +39,8 @@ from ..errors import ToolError
 
 PROC = Path("/proc")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# How long a sample waits for exiting backends at most (they take milliseconds).
+SETTLE_TIMEOUT_S = 3.0
 
 
 @dataclass
@@ -50,6 +60,8 @@ class Database:
     # A cluster the bench found running: each process's affinity before pinning, restored at the end.
     former_affinity: dict[int, set[int]] = field(default_factory=dict)
     proc: Path = PROC
+    # The psql session the statements are read through (opened on first use).
+    session: Session | None = None
 
     @property
     def local(self) -> bool:
@@ -71,16 +83,86 @@ class Database:
             out = subprocess.run([str(self.pgbench), "--version"], capture_output=True, text=True, timeout=10).stdout
         except (OSError, subprocess.TimeoutExpired):
             return "?"
-        return out.strip().rpartition(" ")[2] or "?"
+        found = re.search(r"\d+(?:\.\d+)+", out)
+        return found.group(0) if found else "?"
 
     def statements(self) -> int | None:
         """Statements the database has executed so far (pg_stat_statements' calls in the arena's
         database); None where the extension is not there."""
         try:
-            out = psql(self.bin_dir, self.url, STATEMENTS_SQL).strip()
+            if self.session is None:
+                self.session = Session(self.bin_dir, self.url)
+            out = self.session.query(STATEMENTS_SQL).strip()
         except ToolError:
             return None
         return int(out) if out.isdigit() else None
+
+    def settle(self, *, clients: int | None = None, timeout_s: float = SETTLE_TIMEOUT_S) -> bool:
+        """Waits until no process of the cluster is exiting and, with `clients`, until at most that
+        many client backends are left (the statements' session aside): a sample taken then counts
+        every backend whole, in itself or in the postmaster. False when the wait timed out."""
+        if self.postmaster is None:
+            return True
+        keep = {self.session.backend} if self.session is not None else set()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            kids = [st for st in tree(self.postmaster, list(read_stats(self.proc))) if st.pid != self.postmaster]
+            exiting = any(exiting_process(st, self.proc) for st in kids)
+            backends = [st for st in kids if st.pid not in keep and is_client_backend(st.pid, self.proc)]
+            if not exiting and (clients is None or len(backends) <= clients):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+
+class Session:
+    """One psql process kept open: queries go through its stdin, answers come back on its stdout
+    up to a marker line. Its backend stays for the whole run (`backend`: its pid)."""
+
+    MARK = "__arena_end__"
+
+    def __init__(self, bin_dir: Path, url: str, timeout_s: float = 20):
+        cmd = [str(bin_dir / "psql"), "-X", "-q", "-A", "-t", "-d", url]
+        self.timeout_s = timeout_s
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buffer = b""
+        try:
+            self.backend = int(self.query("SELECT pg_backend_pid()").strip())
+        except ValueError as exc:
+            self.close()
+            raise ToolError(f"psql on {redact(url)} gave no backend pid") from exc
+
+    def query(self, sql: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(f"{sql};\n\\echo {self.MARK}\n".encode())
+            self.proc.stdin.flush()
+        except OSError as exc:
+            raise ToolError(f"the psql session ended: {exc}") from exc
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + self.timeout_s
+        end = f"{self.MARK}\n".encode()
+        while end not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise ToolError("the psql session did not answer in time")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise ToolError("the psql session ended")
+            self.buffer += chunk
+        answer, _, self.buffer = self.buffer.partition(end)
+        return answer.decode()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
 
 
 # Every statement of the arena's database, counted by pg_stat_statements (the psql that reads it
@@ -128,6 +210,7 @@ class ProcStat:
     stime: int
     cutime: int
     cstime: int
+    state: str = "S"
 
 
 def parse_stat(text: str) -> ProcStat:
@@ -136,7 +219,26 @@ def parse_stat(text: str) -> ProcStat:
     pid, _, rest = text.partition(" (")
     fields = rest[rest.rindex(")") + 2 :].split()
     # fields[0] is field 3 (state): ppid is field 4, utime..cstime fields 14..17.
-    return ProcStat(int(pid), int(fields[1]), int(fields[11]), int(fields[12]), int(fields[13]), int(fields[14]))
+    return ProcStat(int(pid), int(fields[1]), int(fields[11]), int(fields[12]), int(fields[13]), int(fields[14]), fields[0])
+
+
+def _cmdline(pid: int, proc: Path) -> bytes | None:
+    try:
+        return (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+
+
+def exiting_process(st: ProcStat, proc: Path = PROC) -> bool:
+    """Dead or dying: a zombie, or a process whose memory is gone (an empty command line)."""
+    return st.state in "ZXx" or _cmdline(st.pid, proc) == b""
+
+
+def is_client_backend(pid: int, proc: Path = PROC) -> bool:
+    """A backend serving a client of the arena's database: PostgreSQL titles it
+    `postgres: USER DATABASE HOST(PORT) STATE`."""
+    cmd = _cmdline(pid, proc) or b""
+    return cmd.startswith(f"postgres: {db.DB_USER} {db.DB_NAME} ".encode())
 
 
 def read_stats(proc: Path = PROC) -> Iterator[ProcStat]:
@@ -249,6 +351,7 @@ def open_remote(url: str, *, install: bool = True) -> Database:
 
 def close(database: Database) -> None:
     """Stops the cluster if this run started it; otherwise gives its processes their CPUs back."""
+    database.close()
     if database.started:
         db.stop()
     else:

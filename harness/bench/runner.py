@@ -322,29 +322,35 @@ class DatabaseWindow:
     steal_share: float | None = None
 
     @classmethod
-    def open(cls, database: Database | None) -> DatabaseWindow:
+    def open(cls, database: Database | None, *, clients: int | None = None) -> DatabaseWindow:
+        """`clients`: the client backends expected to be left (0 for the ceiling: the warm-up's are
+        gone before the sample; None for a server, whose pool stays)."""
         window = cls(database)
         if database is not None:
-            # Statements first: the psql that reads them is gone before the CPU sample starts.
+            # Statements first: their query runs before the CPU window opens.
             window.statements = database.statements()
+            database.settle(clients=clients)
             window.jiffies = measure.cpu_jiffies(database.cpus) if database.cpus else None
             window.cpu_s = database.cpu_seconds()
             window.started = time.monotonic()
         return window
 
-    def close(self, record: RunRecord, *, requests: int, client: tuple[float, set[int]] | None) -> None:
+    def close(
+        self, record: RunRecord, *, requests: int, client: tuple[float, set[int]] | None, clients: int | None = None
+    ) -> None:
         """Fills `record`'s database fields; `client`: the load generator's CPU seconds and CPUs when
-        it ran on this machine (it may share the database's CPUs)."""
+        it ran on this machine (it may share the database's CPUs); `clients` as for `open`."""
         database = self.database
         if database is None:
             return
         wall = time.monotonic() - self.started
+        database.settle(clients=clients)
         after = database.cpu_seconds()
         if self.jiffies is not None and database.cpus:
             self.steal_share = measure.steal_share(self.jiffies, measure.cpu_jiffies(database.cpus))
         statements = database.statements()
         if self.statements is not None and statements is not None and requests:
-            # Less the one statement the second sample's psql ran.
+            # Less the one statement the first sample ran (counted when it ended).
             record.pg_statements_per_request = max(0, statements - self.statements - 1) / requests
         if after is None or self.cpu_s is None or not database.cpus:
             return
@@ -387,11 +393,12 @@ def measure_ceiling(cfg: BenchConfig, scenario: Scenario, run: plan.Run, outcome
         record.warmup_errors = {k: v for k, v in warm.errors.items() if v}
         if warm.error_total:
             record.invalid_reasons.append("errors during warm-up: " + _fmt_errors(record.warmup_errors))
-        window = DatabaseWindow.open(database)
+        # pgbench's backends (the warm-up's, then the run's) are gone before each sample.
+        window = DatabaseWindow.open(database, clients=0)
         jiffies_before = measure.cpu_jiffies(cfg.server_cpus)
         res, tool = bench(cfg.profile.duration_s, run.run_id)
         record.raw["measured"] = f"raw/{run.run_id}.pgbench.stdout"
-        window.close(record, requests=res.requests, client=None)
+        window.close(record, requests=res.requests, client=None, clients=0)
     except RuntimeError as exc:
         record.invalid_reasons.append(f"pgbench failed: {exc}")
         outcome.failures.append(_failure(run, "pgbench", exc))

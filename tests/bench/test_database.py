@@ -130,15 +130,21 @@ def stat_line(pid: int, comm: str, ppid: int, utime: int, stime: int, cutime: in
     return f"{pid} ({comm}) " + " ".join(str(x) for x in rest) + "\n"
 
 
-def write_proc(root: Path, procs: list[tuple[int, str, int, int, int, int, int]]) -> Path:
+def write_proc(
+    root: Path, procs: list[tuple[int, str, int, int, int, int, int]], cmdlines: dict[int, bytes] | None = None
+) -> Path:
+    """A /proc of these processes; the command line is the stat's name unless `cmdlines` says
+    otherwise (b"": a process whose memory is gone, as when it exits)."""
     if root.exists():
         for d in root.iterdir():
-            (d / "stat").unlink()
+            for f in d.iterdir():
+                f.unlink()
             d.rmdir()
     root.mkdir(exist_ok=True)
     for pid, comm, ppid, ut, st, cut, cst in procs:
         (root / str(pid)).mkdir()
         (root / str(pid) / "stat").write_text(stat_line(pid, comm, ppid, ut, st, cut, cst))
+        (root / str(pid) / "cmdline").write_bytes((cmdlines or {}).get(pid, comm.encode() + b"\0"))
     return root
 
 
@@ -176,6 +182,28 @@ def test_cluster_cpu_counts_every_process_and_the_backends_that_left(tmp_path: P
     # A process that is gone between listing and reading is skipped, not an error.
     (proc / "999").mkdir()
     assert database.cpu_ticks(pm, proc) - first == 221
+
+
+def test_samples_wait_for_exiting_backends_and_for_pgbench_to_leave(tmp_path: Path):
+    proc = tmp_path / "proc"
+    pm = 100
+    client = "postgres: benchmarkdbuser hello_world 127.0.0.1(4001) idle"
+    base = [(pm, "postgres", 1, 1, 1, 0, 0), (101, "postgres: checkpointer", pm, 1, 1, 0, 0)]
+    fake = database.Database("u", "local", {1}, Path("/x"), postmaster=pm, proc=proc)
+    write_proc(proc, base)
+    assert fake.settle(clients=0, timeout_s=0.05)
+    # A backend whose memory is already gone is exiting: its time is in flux until it is reaped.
+    write_proc(proc, [*base, (102, "postgres", pm, 5, 5, 0, 0)], {102: b""})
+    assert database.exiting_process(database.parse_stat(stat_line(102, "postgres", pm, 5, 5)), proc)
+    assert not fake.settle(timeout_s=0.05)
+    # A live client backend: a server's pool keeps it (no bound), pgbench's must be gone (0).
+    write_proc(proc, [*base, (103, client, pm, 5, 5, 0, 0)])
+    assert database.is_client_backend(103, proc) and not database.is_client_backend(101, proc)
+    assert fake.settle(timeout_s=0.05) and not fake.settle(clients=0, timeout_s=0.05)
+    assert fake.settle(clients=1, timeout_s=0.05)
+    # A zombie not yet reaped.
+    zombie = stat_line(104, "postgres", pm, 5, 5).replace(" S ", " Z ", 1)
+    assert database.parse_stat(zombie).state == "Z"
 
 
 def test_tree_finds_grandchildren_only_under_the_root():
@@ -225,6 +253,9 @@ class FakeDatabase:
 
     def statements(self) -> int | None:
         return self.stmts.pop(0)
+
+    def settle(self, *, clients: int | None = None) -> bool:
+        return True
 
 
 def test_window_records_postgres_per_request(monkeypatch):
