@@ -157,9 +157,9 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
                 record = measure_ceiling(cfg, scenarios[run.cell.scenario], run, outcome)
             elif run.server not in outcome.unavailable:
                 record = measure_run(cfg, specs[run.server], scenarios[run.cell.scenario], run, outcome)
-                if record is not None:
-                    outcome.add(record)
-                    console.print(_line(record, done, expected, cap))
+            if record is not None:
+                outcome.add(record)
+                console.print(_line(record, done, expected, cap))
             progress.update(task, advance=per_run, runs=f"{done}/{expected}")
             return record
 

@@ -326,6 +326,46 @@ def test_database_cells_run_only_servers_with_database_endpoints_and_the_ceiling
     assert bench_suite.without_database(specs) == ["without"]
 
 
+def test_the_ceiling_takes_its_turn_in_every_database_cell_and_round(monkeypatch, tmp_path: Path):
+    from rich.console import Console
+
+    from harness.tools import Tools
+
+    def fake_server(cfg, spec, scenario, run, outcome):
+        rec = record(run.server, 100.0, scenario=run.cell.scenario, round_=run.round)
+        rec.run_id = run.run_id
+        return rec
+
+    def fake_ceiling(cfg, scenario, run, outcome):
+        rec = fake_server(cfg, None, scenario, run, outcome)
+        rec.tool = "pgbench"
+        return rec
+
+    monkeypatch.setattr(runner, "measure_run", fake_server)
+    monkeypatch.setattr(runner, "measure_ceiling", fake_ceiling)
+    specs = [
+        SimpleNamespace(name="baseline", database=None, contender=False),
+        SimpleNamespace(name="a", database=1, contender=True),
+    ]
+    suite = scenarios.load()
+    chosen = [suite.scenarios["json"], suite.scenarios["db"]]
+    profile = scenarios.Profile("quick", 1, 1, 2)
+    names = [plan.CEILING, "baseline", "a"]
+    cfg = runner.BenchConfig(profile, chosen, specs, {0}, {1}, 1, tmp_path, Tools(wrk="wrk", oha=None))
+    runs = plan.build(names, chosen, profile, bench_suite.serves(specs))
+    outcome = runner.execute(cfg, runs, Console(file=open(tmp_path / "console.txt", "w")))
+    assert [(r.server, r.scenario, r.round) for r in outcome.runs] == [
+        ("baseline", "json", 1),
+        ("a", "json", 1),
+        (plan.CEILING, "db", 1),
+        ("a", "db", 1),
+        ("baseline", "json", 2),
+        ("a", "json", 2),
+        (plan.CEILING, "db", 2),
+        ("a", "db", 2),
+    ]
+
+
 # --- the report --------------------------------------------------------------------------------------
 
 
