@@ -197,10 +197,10 @@ def render(
     if note:
         parts.append(f'<div class="card busy"><b>⚠ {escape(note)}</b></div>')
     parts.append(_summary_table(view))
-    parts.append("<h2>Throughput (wrk, closed loop)</h2>")
-    for scenario, by_conns in view.throughput.items():
-        if view.is_database(scenario):
-            continue
+    http = {s: by for s, by in view.throughput.items() if not view.is_database(s)}
+    if http:
+        parts.append("<h2>Throughput (wrk, closed loop)</h2>")
+    for scenario, by_conns in http.items():
         desc = view.description(scenario)
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
         parts.append(

@@ -85,10 +85,9 @@ def render(
     if note:
         out += [f"> ⚠ **{note}**", ""]
     out += _summary(view)
-    out += ["## Throughput (wrk, closed loop)", ""]
-    for scenario, by_conns in view.throughput.items():
-        if view.is_database(scenario):
-            continue
+    http = {s: by for s, by in view.throughput.items() if not view.is_database(s)}
+    out += ["## Throughput (wrk, closed loop)", ""] if http else []
+    for scenario, by_conns in http.items():
         desc = view.description(scenario)
         out += [f"### {scenario}" + (f" — {desc}" if desc else ""), ""]
         out += _cells_table(throughput_table(by_conns)) + [""]

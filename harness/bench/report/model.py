@@ -399,7 +399,8 @@ def summary(view: View) -> Summary:
     calibration = (BASELINE, CEILING)
     ordered = [a.server for a in view.headline_rows(first) if a.server not in calibration] if first else []
     servers = ordered + [s for s in view.servers if s not in ordered and s not in calibration]
-    servers += [BASELINE] if BASELINE in view.servers else []
+    # A calibration row only where it ran: the baseline has no database cells, the ceiling only those.
+    servers += [BASELINE] if any(BASELINE in by for _, by, _ in picks) else []
     servers += [CEILING] if any(CEILING in by for _, by, _ in picks) else []
     rows = []
     for server in servers:
