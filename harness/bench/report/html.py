@@ -44,10 +44,11 @@ pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;f
 
 
 def _inline(text: str) -> str:
-    """A header sentence (model.header) as HTML: `code` and **bold** spans, the rest escaped."""
+    """A header sentence (model.header) as HTML: `code`, **bold** and *italic* spans, the rest escaped."""
     out = escape(text, quote=False)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"\*([^*\s][^*]*)\*", r"<i>\1</i>", out)
 
 
 def _badge(n: Note) -> str:
@@ -188,7 +189,10 @@ def render(
         'its CPUs: the number is a floor for the server, not its ceiling (hatched bars). <span class="badge inv">invalid'
         '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
         "<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; "
-        '“% of baseline” is relative to it. <span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
+        '“% of baseline” is relative to it. <span class="badge db">database-bound</span> the database\'s CPUs were ≥ 90 % '
+        "busy (PostgreSQL, plus the load generator when it shares them): a floor for the server; on the ceiling row, "
+        "PostgreSQL's CPU, not pgbench, set the ceiling. "
+        '<span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
         "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number. "
         "<i>rounds</i>: the runs each median is over (+ those measured again after steal); <i>spread</i>: their "
         "max − min over median, the larger of server CPU µs/req and req/s.</div>",
