@@ -301,7 +301,9 @@ def database_clients_rows(view: View) -> list[list[str]]:
 DATABASE_INTRO = (
     "Every request runs its own queries against PostgreSQL (no cache). The **ceiling** row is pgbench "
     "running the scenario's statements one by one (prepared) at the servers' connection count, pinned where "
-    "the server runs: what the database alone serves; *% of database ceiling* is a server's req/s over it. "
+    "the server runs: what the database alone serves to clients that wait for each answer; *% of database "
+    "ceiling* is a server's req/s over it — above 100 %, the server keeps several statements in flight on a "
+    "connection (pipelining, also across requests), which pgbench's clients do not. "
     "*PG CPU µs/req*: CPU time of every PostgreSQL process of the cluster over the window, per request — above the "
     "ceiling's, the server makes PostgreSQL work more per request. *PG statements/req*: statements PostgreSQL "
     "executed per request (pg_stat_statements); above the ceiling's, the server spends round trips on something "
