@@ -11,7 +11,8 @@ Nothing connects at start-up: the server starts while the database is down.
 Bound: a request gets its answer within `DB_TIMEOUT_S`, connecting included:
 503 `service_unavailable` past it or on any database error. The work runs as
 its own task so that giving up does not wait for the cancelled query's
-clean-up (asyncpg resets or closes the connection in the background).
+clean-up; a connection whose statement failed or was given up on is closed,
+and the pool opens a new one on the next request (the Rust pool's policy).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from pyo3_hyper import App, HTTPError, Request, Response
 
 T = TypeVar("T")
 
-# What a database that is down, refuses, errs or went away raises.
-DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# What a database that is down, refuses, errs or went away raises; InternalClientError is
+# asyncpg finding a connection mid-protocol after the server ended it under a statement.
+DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
 
 
 class Database:
@@ -95,7 +97,14 @@ class Database:
     async def _on_connection(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         pool = await self._pool()
         async with pool.acquire(timeout=db.DB_TIMEOUT_S) as conn:
-            return await work(conn)
+            try:
+                return await work(conn)
+            except BaseException:
+                # A statement that failed or was given up on can leave the connection
+                # mid-protocol or half-closed, and no reset query runs on release
+                # (_no_session_state) to find out: the pool opens a new one instead.
+                conn.terminate()
+                raise
 
     def fortunes_page(self, rows: list[db.Fortune]) -> bytes:
         return self._fortunes.render(fortunes=rows).encode()
