@@ -4,6 +4,8 @@
 //! statements through its framework's own PostgreSQL client and renders the
 //! page with its own template engine; what the answers contain is decided here.
 
+pub mod url;
+
 use std::time::Duration;
 
 use serde::Serialize;
@@ -33,12 +35,59 @@ pub mod sql {
     pub const UPDATE_WORLD: &str = "UPDATE world SET randomnumber = $1 WHERE id = $2";
 }
 
+/// The four database routes, each answering `GET` only. Apart from
+/// [`crate::Route`] so that servers without these routes yet keep routing
+/// as they do; a server that has them asks both tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Db,
+    Queries,
+    Fortunes,
+    Updates,
+}
+
+impl Endpoint {
+    pub const DB_PATH: &'static str = "/db";
+    pub const QUERIES_PATH: &'static str = "/queries";
+    pub const FORTUNES_PATH: &'static str = "/fortunes";
+    pub const UPDATES_PATH: &'static str = "/updates";
+    /// The one method every database route answers, as it goes in an `Allow` header.
+    pub const ALLOW: &'static str = "GET";
+
+    /// Matches a request path (without query).
+    pub fn match_path(path: &str) -> Option<Endpoint> {
+        match path {
+            Self::DB_PATH => Some(Endpoint::Db),
+            Self::QUERIES_PATH => Some(Endpoint::Queries),
+            Self::FORTUNES_PATH => Some(Endpoint::Fortunes),
+            Self::UPDATES_PATH => Some(Endpoint::Updates),
+            _ => None,
+        }
+    }
+
+    pub fn allows(method: &str) -> bool {
+        method == Self::ALLOW
+    }
+}
+
 /// One `world` row as the endpoints answer it: `{"id":N,"randomNumber":N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct World {
     pub id: i32,
     #[serde(rename = "randomNumber")]
     pub random_number: i32,
+}
+
+impl World {
+    /// The body of `GET /db`.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("World always serializes")
+    }
+}
+
+/// The body of `GET /queries` and `GET /updates`: a JSON array of rows.
+pub fn worlds_json(rows: &[World]) -> Vec<u8> {
+    serde_json::to_vec(rows).expect("World always serializes")
 }
 
 /// One `fortune` row.
@@ -118,8 +167,33 @@ mod tests {
             serde_json::to_string(&w).unwrap(),
             r#"{"id":3,"randomNumber":4}"#
         );
+        assert_eq!(w.to_json(), br#"{"id":3,"randomNumber":4}"#);
+        assert_eq!(
+            worlds_json(&[w, w]),
+            br#"[{"id":3,"randomNumber":4},{"id":3,"randomNumber":4}]"#
+        );
+        assert_eq!(worlds_json(&[]), b"[]");
         for _ in 0..1000 {
             assert!((1..=WORLD_ROWS).contains(&random_id()));
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(Endpoint::match_path("/db"), Some(Endpoint::Db));
+        assert_eq!(Endpoint::match_path("/queries"), Some(Endpoint::Queries));
+        assert_eq!(Endpoint::match_path("/fortunes"), Some(Endpoint::Fortunes));
+        assert_eq!(Endpoint::match_path("/updates"), Some(Endpoint::Updates));
+        for p in ["/db/", "/queries/1", "/DB", "/fortune", "", "/"] {
+            assert_eq!(Endpoint::match_path(p), None, "{p:?}");
+        }
+        assert!(Endpoint::allows("GET"));
+        assert!(!Endpoint::allows("POST"));
+        assert!(!Endpoint::allows("HEAD"));
+        // No path of the core route table is a database route.
+        for p in ["/plaintext", "/json", "/echo", "/users/1"] {
+            assert!(crate::Route::match_path(p).is_some());
+            assert_eq!(Endpoint::match_path(p), None);
         }
     }
 
