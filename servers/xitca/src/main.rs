@@ -5,11 +5,13 @@
 //! (one single-threaded runtime per worker).
 
 mod config;
+mod db;
 mod error;
 mod guard;
 mod handlers;
 mod shutdown;
 
+use api_model::db::Endpoint;
 use mimalloc::MiMalloc;
 use xitca_web::handler::handler_service;
 use xitca_web::route::{get, post};
@@ -21,10 +23,25 @@ static GLOBAL: MiMalloc = MiMalloc;
 fn main() -> std::io::Result<()> {
     let args = api_model::cli::ServerArgs::from_env();
     let app = App::new()
+        // One pool per worker, made when the worker starts; no connection yet.
+        .with_async_state(db::Db::for_worker)
         .at("/plaintext", get(handler_service(handlers::plaintext)))
         .at("/json", get(handler_service(handlers::json)))
         .at("/users/{id}", get(handler_service(handlers::user)))
         .at("/echo", post(handler_service(handlers::echo)))
+        .at(Endpoint::DB_PATH, get(handler_service(handlers::db)))
+        .at(
+            Endpoint::QUERIES_PATH,
+            get(handler_service(handlers::queries)),
+        )
+        .at(
+            Endpoint::FORTUNES_PATH,
+            get(handler_service(handlers::fortunes)),
+        )
+        .at(
+            Endpoint::UPDATES_PATH,
+            get(handler_service(handlers::updates)),
+        )
         .enclosed_fn(error::contract_errors)
         // Outside the router: a refused head is never routed.
         .enclosed_fn(guard::head)
