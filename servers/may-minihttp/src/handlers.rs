@@ -168,6 +168,10 @@ struct FortunesPage {
     rows: Vec<Fortune>,
 }
 
+// yarte's derive reads the template without telling cargo: this makes an
+// edited template rebuild the crate.
+const _: &[u8] = include_bytes!("../templates/fortunes.hbs");
+
 /// What a request is answered with, decided before the body is drained.
 enum Reply {
     Plaintext,
