@@ -43,6 +43,13 @@ const UPDATE_WORLD: &str = "update";
 /// outlasts its deadline by more than this.
 const TIMEOUT_SLACK: Duration = Duration::from_millis(20);
 const READ_CHUNK: usize = 8192;
+/// Less time left than this counts as none. may 0.3.51 arms a socket's
+/// timer before it parks the coroutine (`subscribe` in its io/sys/unix/net),
+/// so a timer that fires in between, as one of a few microseconds can,
+/// finds no coroutine to wake and the wait goes on until the socket is
+/// ready: measured here with a frozen database, waits armed with under a
+/// millisecond left hung until it was thawed.
+const MIN_WAIT: Duration = Duration::from_millis(5);
 
 /// Why a call failed. Any of these ends the connection.
 #[derive(Debug)]
@@ -77,8 +84,10 @@ pub struct Connection {
     stream: TcpStream,
     read_buf: BytesMut,
     write_buf: BytesMut,
-    read_timeout: Duration,
-    write_timeout: Duration,
+    /// What the socket's timeouts are set to; None until first set (may's
+    /// sockets start with none: a wait without end).
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
 }
 
 impl Connection {
@@ -92,8 +101,8 @@ impl Connection {
             stream,
             read_buf: BytesMut::with_capacity(READ_CHUNK),
             write_buf: BytesMut::with_capacity(READ_CHUNK),
-            read_timeout: Duration::ZERO,
-            write_timeout: Duration::ZERO,
+            read_timeout: None,
+            write_timeout: None,
         };
         conn.startup(params, deadline)?;
         conn.prepare(deadline)?;
@@ -316,9 +325,9 @@ impl Connection {
 
     fn fill(&mut self, deadline: Instant) -> Result<(), Error> {
         let left = remaining(deadline)?;
-        if self.read_timeout.abs_diff(left) > TIMEOUT_SLACK {
+        if off(self.read_timeout, left) {
             self.stream.set_read_timeout(Some(left))?;
-            self.read_timeout = left;
+            self.read_timeout = Some(left);
         }
         let start = self.read_buf.len();
         self.read_buf.resize(start + READ_CHUNK, 0);
@@ -332,9 +341,9 @@ impl Connection {
 
     fn flush(&mut self, deadline: Instant) -> Result<(), Error> {
         let left = remaining(deadline)?;
-        if self.write_timeout.abs_diff(left) > TIMEOUT_SLACK {
+        if off(self.write_timeout, left) {
             self.stream.set_write_timeout(Some(left))?;
-            self.write_timeout = left;
+            self.write_timeout = Some(left);
         }
         self.stream.write_all(&self.write_buf)?;
         self.write_buf.clear();
@@ -352,9 +361,15 @@ fn resolve(params: &ConnectParams) -> Result<SocketAddr, Error> {
         .ok_or_else(|| Error::Io(io::ErrorKind::NotFound.into()))
 }
 
+/// Whether a socket timeout must be reset to `left`: never set yet, or more
+/// than the slack away from it.
+fn off(set: Option<Duration>, left: Duration) -> bool {
+    set.is_none_or(|set| set.abs_diff(left) > TIMEOUT_SLACK)
+}
+
 fn remaining(deadline: Instant) -> Result<Duration, Error> {
     let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
+    if left < MIN_WAIT {
         Err(Error::Timeout)
     } else {
         Ok(left)
@@ -418,4 +433,50 @@ fn server_error(body: &postgres_protocol::message::backend::ErrorResponseBody) -
 
 fn out_of_place() -> Error {
     Error::Server("a message out of place".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_timeout_is_set_first_then_only_when_off() {
+        // Unset, even a very short time left must be set: may's default is no timeout.
+        assert!(off(None, Duration::from_millis(1)));
+        assert!(!off(
+            Some(Duration::from_millis(2000)),
+            Duration::from_millis(1990)
+        ));
+        assert!(off(
+            Some(Duration::from_millis(2000)),
+            Duration::from_millis(1000)
+        ));
+        assert!(off(
+            Some(Duration::from_millis(5)),
+            Duration::from_millis(2000)
+        ));
+    }
+
+    #[test]
+    fn rows_from_binary_columns() {
+        let mut body = BytesMut::new();
+        // A DataRow as the server sends it: column count, then length-prefixed values.
+        body.put_u8(b'D');
+        let values: [&[u8]; 2] = [&7i32.to_be_bytes(), "a<b".as_bytes()];
+        let len = 4 + 2 + values.iter().map(|v| 4 + v.len()).sum::<usize>();
+        body.put_i32(len as i32);
+        body.put_i16(2);
+        for v in values {
+            body.put_i32(v.len() as i32);
+            body.put_slice(v);
+        }
+        let Some(Message::DataRow(row)) = Message::parse(&mut body).unwrap() else {
+            panic!("not a DataRow");
+        };
+        let f = fortune(&row).unwrap();
+        assert_eq!((f.id, f.message.as_str()), (7, "a<b"));
+        assert!(world(&row).is_err(), "a text column is not an int4");
+        assert_eq!(int4(&(-3i32).to_be_bytes()).unwrap(), -3);
+        assert!(int4(&[0, 1]).is_err());
+    }
 }
