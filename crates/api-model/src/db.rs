@@ -35,41 +35,6 @@ pub mod sql {
     pub const UPDATE_WORLD: &str = "UPDATE world SET randomnumber = $1 WHERE id = $2";
 }
 
-/// The four database routes, each answering `GET` only. Apart from
-/// [`crate::Route`] so that servers without these routes yet keep routing
-/// as they do; a server that has them asks both tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Db,
-    Queries,
-    Fortunes,
-    Updates,
-}
-
-impl Endpoint {
-    pub const DB_PATH: &'static str = "/db";
-    pub const QUERIES_PATH: &'static str = "/queries";
-    pub const FORTUNES_PATH: &'static str = "/fortunes";
-    pub const UPDATES_PATH: &'static str = "/updates";
-    /// The one method every database route answers, as it goes in an `Allow` header.
-    pub const ALLOW: &'static str = "GET";
-
-    /// Matches a request path (without query).
-    pub fn match_path(path: &str) -> Option<Endpoint> {
-        match path {
-            Self::DB_PATH => Some(Endpoint::Db),
-            Self::QUERIES_PATH => Some(Endpoint::Queries),
-            Self::FORTUNES_PATH => Some(Endpoint::Fortunes),
-            Self::UPDATES_PATH => Some(Endpoint::Updates),
-            _ => None,
-        }
-    }
-
-    pub fn allows(method: &str) -> bool {
-        method == Self::ALLOW
-    }
-}
-
 /// One `world` row as the endpoints answer it: `{"id":N,"randomNumber":N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct World {
@@ -96,6 +61,50 @@ pub struct Fortune {
     pub id: i32,
     pub message: String,
 }
+
+/// The four database routes, for servers that route by hand (hyper,
+/// pyo3-hyper) and for the `Allow` header of every server. A separate table
+/// from [`crate::Route`] so a server gains them without its other routes
+/// changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `GET /db`
+    World,
+    /// `GET /queries?queries=N`
+    Queries,
+    /// `GET /fortunes`
+    Fortunes,
+    /// `GET /updates?queries=N`
+    Updates,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::World,
+        Endpoint::Queries,
+        Endpoint::Fortunes,
+        Endpoint::Updates,
+    ];
+    /// The one method every database route answers, as it goes in an `Allow` header.
+    pub const ALLOW: &'static str = "GET";
+
+    pub const fn path(self) -> &'static str {
+        match self {
+            Endpoint::World => "/db",
+            Endpoint::Queries => "/queries",
+            Endpoint::Fortunes => "/fortunes",
+            Endpoint::Updates => "/updates",
+        }
+    }
+
+    /// Matches a request path (without query); `/db/` and `/DB` are no route.
+    pub fn match_path(path: &str) -> Option<Endpoint> {
+        Self::ALL.into_iter().find(|e| e.path() == path)
+    }
+}
+
+/// `Content-Type` of `GET /fortunes`.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
 /// The row `/fortunes` adds at request time.
 pub const ADDED_FORTUNE: &str = "Additional fortune added at request time.";
@@ -158,6 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_by_path() {
+        for e in Endpoint::ALL {
+            assert_eq!(Endpoint::match_path(e.path()), Some(e));
+        }
+        for p in [
+            "/",
+            "/db/",
+            "/DB",
+            "/queries/1",
+            "/fortune",
+            "",
+            "/plaintext",
+        ] {
+            assert_eq!(Endpoint::match_path(p), None, "{p:?}");
+        }
+    }
+
+    #[test]
     fn world_json_and_ids() {
         let w = World {
             id: 3,
@@ -167,33 +194,8 @@ mod tests {
             serde_json::to_string(&w).unwrap(),
             r#"{"id":3,"randomNumber":4}"#
         );
-        assert_eq!(w.to_json(), br#"{"id":3,"randomNumber":4}"#);
-        assert_eq!(
-            worlds_json(&[w, w]),
-            br#"[{"id":3,"randomNumber":4},{"id":3,"randomNumber":4}]"#
-        );
-        assert_eq!(worlds_json(&[]), b"[]");
         for _ in 0..1000 {
             assert!((1..=WORLD_ROWS).contains(&random_id()));
-        }
-    }
-
-    #[test]
-    fn endpoints() {
-        assert_eq!(Endpoint::match_path("/db"), Some(Endpoint::Db));
-        assert_eq!(Endpoint::match_path("/queries"), Some(Endpoint::Queries));
-        assert_eq!(Endpoint::match_path("/fortunes"), Some(Endpoint::Fortunes));
-        assert_eq!(Endpoint::match_path("/updates"), Some(Endpoint::Updates));
-        for p in ["/db/", "/queries/1", "/DB", "/fortune", "", "/"] {
-            assert_eq!(Endpoint::match_path(p), None, "{p:?}");
-        }
-        assert!(Endpoint::allows("GET"));
-        assert!(!Endpoint::allows("POST"));
-        assert!(!Endpoint::allows("HEAD"));
-        // No path of the core route table is a database route.
-        for p in ["/plaintext", "/json", "/echo", "/users/1"] {
-            assert!(crate::Route::match_path(p).is_some());
-            assert_eq!(Endpoint::match_path(p), None);
         }
     }
 
@@ -211,5 +213,19 @@ mod tests {
         ]);
         let ids: Vec<i32> = rows.iter().map(|f| f.id).collect();
         assert_eq!(ids, [2, 0, 1]);
+    }
+
+    #[test]
+    fn bodies_of_rows() {
+        let w = World {
+            id: 3,
+            random_number: 4,
+        };
+        assert_eq!(w.to_json(), br#"{"id":3,"randomNumber":4}"#);
+        assert_eq!(
+            worlds_json(&[w, w]),
+            br#"[{"id":3,"randomNumber":4},{"id":3,"randomNumber":4}]"#
+        );
+        assert_eq!(worlds_json(&[]), b"[]");
     }
 }

@@ -28,5 +28,3 @@ pub use user::User;
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// `Content-Type` of `GET /plaintext`.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
-/// `Content-Type` of `GET /fortunes`.
-pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";

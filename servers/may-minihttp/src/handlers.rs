@@ -110,7 +110,7 @@ fn route(req: &Request, content_length: Option<usize>) -> Routed {
         None => (req.path(), None),
     };
     if let Some(endpoint) = Endpoint::match_path(path) {
-        if !Endpoint::allows(req.method()) {
+        if req.method() != Endpoint::ALLOW {
             return Routed::Done(Reply::MethodNotAllowed(Endpoint::ALLOW));
         }
         return Routed::Done(database(endpoint, query).unwrap_or_else(Reply::from));
@@ -148,7 +148,7 @@ fn route(req: &Request, content_length: Option<usize>) -> Routed {
 fn database(endpoint: Endpoint, query: Option<&str>) -> Result<Reply, ApiError> {
     let pool = db::pool();
     Ok(match endpoint {
-        Endpoint::Db => Reply::Json(pool.world()?.to_json()),
+        Endpoint::World => Reply::Json(pool.world()?.to_json()),
         Endpoint::Queries => Reply::Json(worlds_json(&pool.worlds(queries_count(query))?)),
         Endpoint::Updates => Reply::Json(worlds_json(&pool.updates(queries_count(query))?)),
         Endpoint::Fortunes => {
@@ -220,7 +220,7 @@ mod tests {
         );
         assert_eq!(
             CONTENT_TYPE_HTML,
-            format!("Content-Type: {}", api_model::HTML_CONTENT_TYPE)
+            format!("Content-Type: {}", api_model::db::HTML_CONTENT_TYPE)
         );
     }
 }

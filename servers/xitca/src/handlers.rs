@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::error::{ApiErr, JSON};
 
 const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
-const HTML: HeaderValue = HeaderValue::from_static(api_model::HTML_CONTENT_TYPE);
+const HTML: HeaderValue = HeaderValue::from_static(api_model::db::HTML_CONTENT_TYPE);
 
 /// Header first: a tuple responder takes its error type from its first element.
 type Typed<T> = ((HeaderName, HeaderValue), T);

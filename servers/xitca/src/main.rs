@@ -2,7 +2,8 @@
 //! extractors (`ParamsRef`, a `JsonBody` `FromRequest` enforcing media type
 //! and body limit), errors as typed values rendered by one `enclosed_fn`
 //! middleware into the contract's JSON, served by xitca-web's `HttpServer`
-//! (one single-threaded runtime per worker).
+//! (one single-threaded runtime per worker). The database routes take the
+//! worker's xitca-postgres pool as `App` state (`StateRef`, src/db.rs).
 
 mod config;
 mod db;
@@ -29,17 +30,17 @@ fn main() -> std::io::Result<()> {
         .at("/json", get(handler_service(handlers::json)))
         .at("/users/{id}", get(handler_service(handlers::user)))
         .at("/echo", post(handler_service(handlers::echo)))
-        .at(Endpoint::DB_PATH, get(handler_service(handlers::db)))
+        .at(Endpoint::World.path(), get(handler_service(handlers::db)))
         .at(
-            Endpoint::QUERIES_PATH,
+            Endpoint::Queries.path(),
             get(handler_service(handlers::queries)),
         )
         .at(
-            Endpoint::FORTUNES_PATH,
+            Endpoint::Fortunes.path(),
             get(handler_service(handlers::fortunes)),
         )
         .at(
-            Endpoint::UPDATES_PATH,
+            Endpoint::Updates.path(),
             get(handler_service(handlers::updates)),
         )
         .enclosed_fn(error::contract_errors)
