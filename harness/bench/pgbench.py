@@ -10,13 +10,11 @@ of one HTTP request; `-D world_rows=N` hands the scripts the contract's row coun
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
+from .. import db
 from ..limits import contract_limits
-from ..paths import CONTRACT_FILE
 from .database import redact
 from .measure import LoadResult, ToolRun, run_pinned
 
@@ -32,12 +30,6 @@ def connections(workers: int) -> int:
     return workers * int(contract_limits()["db_connections_per_worker"])
 
 
-@cache
-def world_rows() -> int:
-    with CONTRACT_FILE.open("rb") as f:
-        return int(tomllib.load(f)["database"]["world_rows"])
-
-
 def argv(pgbench: str, script: Path, url: str, *, clients: int, threads: int, duration_s: float) -> list[str]:
     return [
         pgbench,
@@ -51,7 +43,7 @@ def argv(pgbench: str, script: Path, url: str, *, clients: int, threads: int, du
         "-T",
         str(max(1, round(duration_s))),
         "-D",
-        f"world_rows={world_rows()}",
+        f"world_rows={db.WORLD_ROWS}",
         "-f",
         str(script),
         url,
