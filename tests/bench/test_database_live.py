@@ -107,6 +107,8 @@ def test_the_ceiling_run_measures_pgbench_and_postgres(cluster: bench_db.Databas
     run = plan.Run(plan.CEILING, plan.Cell(name, "throughput", 64), 1)
     outcome = runner.Outcome()
     rec = runner.measure_ceiling(cfg, scenario, run, outcome)
+    # Valid: no pipeline failed. On `updates` a pipeline is one transaction holding 320 row locks;
+    # clients that shared rows would deadlock (and fail) or wait out deadlock_timeout.
     assert rec is not None and rec.valid, rec and rec.invalid_reasons
     assert rec.tool == "pgbench" and rec.requests > 0 and rec.requests_per_s
     assert rec.server_cpu_s and rec.client_cpu_s is None and not rec.client_bound
