@@ -22,6 +22,9 @@ of its own (`client_rows` = world_rows ÷ clients, `:client_id`): no two clients
 so nothing waits and nothing deadlocks. One commit per pipeline is fewer than the servers make (one
 per UPDATE): the bound is an upper one, looser by the commits (bench/README.md, "The ceiling").
 
+The ceiling runs one pgbench thread per client (harness/bench/runner.py: `threads=clients`), so one
+client's answers never wait behind another's in a shared loop.
+
 `-M prepared` (servers may prepare their statements too; pipelines need the extended protocol),
 `-n` (no vacuum of pgbench's own tables, which the arena's database does not have), `-D world_rows=N`
 hands the scripts the contract's row count."""

@@ -152,7 +152,11 @@ def test_the_ceiling_run_measures_pgbench_and_postgres(cluster: bench_db.Databas
     assert ran.count("\\startpipeline") == 1
     reads = {"db": 1, "updates": 20}[name]
     assert ran.count("SELECT id, randomnumber FROM world") == reads * pgbench.depth(64, pgbench.connections(cfg.workers))
-    assert "benchmarkdbpass" not in (tmp_path / "raw" / f"{run.run_id}.pgbench.cmd").read_text()
+    cmd = (tmp_path / "raw" / f"{run.run_id}.pgbench.cmd").read_text()
+    assert "benchmarkdbpass" not in cmd
+    # A pgbench thread per connection.
+    clients = pgbench.connections(cfg.workers)
+    assert f" -c {clients} -j {clients} " in cmd
 
 
 # --- a quick bench of the database scenarios ---------------------------------------------------------
