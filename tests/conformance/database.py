@@ -31,10 +31,14 @@ UPDATES_WORLD = r"^\s*(with\s.*\s)?update\s+world\s"
 STATS_SETTLE_S = 2.0
 
 
-def skip_unless_served(spec: ServerSpec, database: object) -> db.ClusterState:
-    """The session's cluster, or a skip naming why these tests cannot run for this server."""
+def skip_unless_declared(spec: ServerSpec) -> None:
     if spec.database is None:
         pytest.skip(f"{spec.name} declares no [database] table in its manifest: it does not serve the database endpoints yet")
+
+
+def skip_unless_served(spec: ServerSpec, database: object) -> db.ClusterState:
+    """The session's cluster, or a skip naming why these tests cannot run for this server."""
+    skip_unless_declared(spec)
     if not isinstance(database, db.ClusterState):
         pytest.skip(f"no PostgreSQL for this session: {database.reason}")
     return database
