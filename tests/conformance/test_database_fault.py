@@ -172,6 +172,7 @@ def test_database_fault_cycle(server_spec, fault_cluster, tmp_path_factory):
 
         cycle.step = "stop PostgreSQL while serving"
         during = cycle.while_serving(lambda: db.stop(base))
+        cycle.alive()
         odd = [a for a in during if a.status not in (200, 503) or a.seconds > cycle.bound_s]
         if odd or not during:
             cycle.fail(f"while PostgreSQL stopped, answers not 200 or 503 in bound: {', '.join(map(str, odd[:5]))}")
