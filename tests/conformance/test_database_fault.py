@@ -93,6 +93,13 @@ class Cycle:
         self.bound_s = self.timeout_s + MARGIN_S
         self.step = "start"
 
+    def enter(self, step: str) -> None:
+        """Starts `step`; the time each step took is printed (shown with the output of a failure)."""
+        now = time.monotonic()
+        if hasattr(self, "_since"):
+            print(f"{self.proc.spec.name}: {self.step}: {now - self._since:.2f}s")
+        self.step, self._since = step, now
+
     def fail(self, message: str) -> None:
         tail = log_tail(self.proc.log)
         pytest.fail(f"{self.proc.spec.name}, step {self.step!r}: {message} (log: {self.proc.log})\n{tail}", pytrace=False)
@@ -163,27 +170,29 @@ def test_database_fault_cycle(server_spec, fault_cluster, tmp_path_factory):
     state = db.start(base=base, port=port, reseed=False)
     log_dir = tmp_path_factory.mktemp(f"fault-{server_spec.name}")
     proc = ServerProcess(server_spec, workers=TEST_WORKERS, log_dir=log_dir, env={db.DATABASE_URL_ENV: state.url})
+    t0 = time.monotonic()
     proc.start()
+    print(f"{server_spec.name}: start: {time.monotonic() - t0:.2f}s")
     cycle = Cycle(proc, base, port)
     try:
-        cycle.step = "warm-up"
+        cycle.enter("warm-up")
         cycle.expect_recovery()
         fds_before = tree_fds(proc.pid)
 
-        cycle.step = "stop PostgreSQL while serving"
+        cycle.enter("stop PostgreSQL while serving")
         during = cycle.while_serving(lambda: db.stop(base))
         cycle.alive()
         odd = [a for a in during if a.status not in (200, 503) or a.seconds > cycle.bound_s]
         if odd or not during:
             cycle.fail(f"while PostgreSQL stopped, answers not 200 or 503 in bound: {', '.join(map(str, odd[:5]))}")
-        cycle.step = "PostgreSQL stopped"
+        cycle.enter("PostgreSQL stopped")
         cycle.expect_unavailable()
 
-        cycle.step = "PostgreSQL restarted"
+        cycle.enter("PostgreSQL restarted")
         state = db.start(base=base, port=port, reseed=False)
         cycle.expect_recovery()
 
-        cycle.step = "PostgreSQL frozen (SIGSTOP)"
+        cycle.enter("PostgreSQL frozen (SIGSTOP)")
         frozen = db.signal_processes(state, signal.SIGSTOP)
         try:
             if not frozen:
@@ -192,16 +201,19 @@ def test_database_fault_cycle(server_spec, fault_cluster, tmp_path_factory):
         finally:
             db.signal_processes(state, signal.SIGCONT)
 
-        cycle.step = "PostgreSQL thawed (SIGCONT)"
+        cycle.enter("PostgreSQL thawed (SIGCONT)")
         cycle.expect_recovery()
 
-        cycle.step = "descriptors after the cycle"
+        cycle.enter("descriptors after the cycle")
         deadline = time.monotonic() + FD_SETTLE_S
         while (fds := tree_fds(proc.pid)) > fds_before + FD_SLACK and time.monotonic() < deadline:
             time.sleep(0.2)
         if fds > fds_before + FD_SLACK:
             cycle.fail(f"{fds} descriptors open, {fds_before} after the warm-up (slack {FD_SLACK}): a leak per failed request?")
         cycle.alive()
+        cycle.enter("done")
     finally:
-        proc.stop()
+        t0 = time.monotonic()
+        code = proc.stop()
+        print(f"{server_spec.name}: stop: {time.monotonic() - t0:.2f}s, exit {code}")
         db.signal_processes(state, signal.SIGCONT)
