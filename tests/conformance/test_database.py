@@ -15,6 +15,7 @@ from typing import NamedTuple
 import pytest
 
 from harness import db
+from tests.support.rawhttp import RawConnection, request
 
 from .contract import ERROR_CODES, media_type, ordered
 from .database import (
@@ -77,6 +78,19 @@ def db_row(client) -> dict[str, int]:
 
 def test_db_row_shape_and_range(client, pg):
     db_row(client)
+
+
+@pytest.mark.parametrize("target", ["/db", "/queries?queries=2", "/fortunes", "/updates?queries=2"])
+def test_database_answers_carry_contract_headers(server, pg, target):
+    with RawConnection(server.host, server.port) as conn:
+        conn.send(request("GET", target))
+        resp = conn.read_response()
+    assert resp.status == 200, resp.body[:200]
+    assert resp.version == "HTTP/1.1"
+    assert resp.header_all("server") == [server.spec.name]
+    assert not resp.chunked, "fixed-size bodies carry Content-Length, not chunked encoding"
+    assert resp.header("content-length") == str(len(resp.body))
+    assert len(resp.header_all("date")) == 1
 
 
 def test_rows_are_the_databases(client, pg):
