@@ -10,15 +10,15 @@ import time
 import pytest
 from arena_api import ERROR_CODES
 from arena_api.db import ADDED_FORTUNE, QUERIES_MAX, QUERIES_MIN, WORLD_ROWS
+from arena_api.db import PATHS as ROUTES
 
 from harness import db
 from harness.manifest import ServerSpec
 
-__all__ = ["ADDED_FORTUNE", "QUERIES_MAX", "QUERIES_MIN", "WORLD_ROWS", "FORTUNES", "UNAVAILABLE"]
+__all__ = ["ADDED_FORTUNE", "QUERIES_MAX", "QUERIES_MIN", "ROUTES", "WORLD_ROWS", "FORTUNES", "UNAVAILABLE"]
 
 FORTUNES = db.FORTUNES
 UNAVAILABLE = {"error": ERROR_CODES[503]}
-ROUTES = ("/db", "/queries", "/fortunes", "/updates")
 
 # Statements by what they do, whatever a client's spelling (PostgreSQL's statistics keep one
 # text per normalized statement): reads of world, reads of fortune, writes of world. Regular
