@@ -25,6 +25,19 @@ pub const CONNECTIONS_PER_WORKER: usize = contract::LIMITS_DB_CONNECTIONS_PER_WO
 /// (`postgres://USER:PASSWORD@HOST:PORT/DBNAME`).
 pub const DATABASE_URL_ENV: &str = "ARENA_DATABASE_URL";
 
+/// The database endpoints' paths. Each answers GET only: another method gets
+/// 405 with `Allow: GET` (see [`allow`]).
+pub const PATHS: [&str; 4] = ["/db", "/queries", "/fortunes", "/updates"];
+
+/// The `Allow` value of a database endpoint's 405, or `None` for a path that
+/// is not one (the other routes' is `Route::allow`).
+pub fn allow(path: &str) -> Option<&'static str> {
+    PATHS.contains(&path).then_some("GET")
+}
+
+/// The media type of `/fortunes`.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+
 /// The statements, the same text for every server (so PostgreSQL's own
 /// statistics compare like with like).
 pub mod sql {
@@ -105,6 +118,16 @@ mod tests {
             (Some("queries"), 1),
         ] {
             assert_eq!(queries_count(qs), n, "{qs:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_database_paths_allow_get_here() {
+        for path in PATHS {
+            assert_eq!(allow(path), Some("GET"), "{path}");
+        }
+        for path in ["/db/", "/DB", "/queries/1", "/json", ""] {
+            assert_eq!(allow(path), None, "{path:?}");
         }
     }
 
