@@ -10,7 +10,10 @@
 //! start-up: a server starts while the database is down and serves these
 //! routes as soon as it is back. Every call, connecting included, is bounded
 //! by `api_model::db::DB_TIMEOUT`; past it, or on any database error, the
-//! answer is `ApiError::ServiceUnavailable` (503).
+//! answer is `ApiError::ServiceUnavailable` (503). A connection that broke,
+//! or that let a call run past the timeout, is dropped from its slot: the
+//! next call there opens a new one, so a peer that went silent (a hung or
+//! unplugged database) is left behind instead of queueing every later query.
 //!
 //! The pool, its reconnects and its timeout are written once, over a
 //! [`Runtime`]: how a worker opens a connection and runs its I/O, and how it
@@ -32,8 +35,8 @@ mod tokio_runtime;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
 
 use api_model::db::{self, Fortune, World, CONNECTIONS_PER_WORKER, DB_TIMEOUT};
 use api_model::ApiError;
@@ -118,12 +121,23 @@ impl<R: Runtime> PoolOn<R> {
         )
     }
 
-    /// A pool of `connections` lazily opened connections to `url`. A URL that
-    /// does not parse is treated like a missing one: every call answers 503.
+    /// A pool of `connections` lazily opened connections to `url`. A URL
+    /// that does not parse is reported once on stderr and, like no URL,
+    /// makes every call answer 503.
     pub fn new(url: Option<String>, connections: usize) -> Self {
+        let config = url.and_then(|url| match url.parse::<tokio_postgres::Config>() {
+            Ok(config) => Some(config),
+            Err(e) => {
+                static REPORTED: Once = Once::new();
+                REPORTED.call_once(|| {
+                    eprintln!("arena-postgres: the database URL does not parse ({e}); the database routes answer 503");
+                });
+                None
+            }
+        });
         PoolOn {
             inner: Arc::new(Inner {
-                config: url.and_then(|url| url.parse().ok()),
+                config,
                 slots: (0..connections.max(1)).map(|_| Slot::default()).collect(),
                 next: AtomicUsize::new(0),
             }),
@@ -169,8 +183,7 @@ impl<R: Runtime> PoolOn<R> {
     }
 
     /// Runs `work` on the next connection (opening it if needed), the whole
-    /// of it within the database timeout. A failed connection is dropped so
-    /// the next call on its slot reconnects.
+    /// of it within the database timeout.
     async fn bounded<T, F, Fut>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(Arc<Connection>) -> Fut,
@@ -179,19 +192,25 @@ impl<R: Runtime> PoolOn<R> {
         let Some(config) = self.inner.config.as_ref() else {
             return Err(ApiError::ServiceUnavailable);
         };
+        let started = Instant::now();
         let slot = &self.inner.slots
             [self.inner.next.fetch_add(1, Ordering::Relaxed) % self.inner.slots.len()];
-        let attempt = async {
-            let conn = slot.connection::<R>(config).await.map_err(drop)?;
-            let result = work(conn.clone()).await;
-            if result.is_err() && conn.is_closed() {
-                slot.forget(&conn);
-            }
-            result.map_err(drop)
+        let conn = match R::timeout(DB_TIMEOUT, slot.connection::<R>(config)).await {
+            Some(Ok(conn)) => conn,
+            Some(Err(_)) | None => return Err(ApiError::ServiceUnavailable),
         };
-        match R::timeout(DB_TIMEOUT, attempt).await {
+        let left = DB_TIMEOUT.saturating_sub(started.elapsed());
+        match R::timeout(left, work(conn.clone())).await {
             Some(Ok(value)) => Ok(value),
-            Some(Err(())) | None => Err(ApiError::ServiceUnavailable),
+            // An error on a live connection (a statement the database refused)
+            // says nothing about the connection: it stays.
+            Some(Err(_)) if !conn.is_closed() => Err(ApiError::ServiceUnavailable),
+            // Broken, or silent past the timeout: whatever is still queued on
+            // it finishes or fails there; new calls go to a new connection.
+            Some(Err(_)) | None => {
+                slot.forget(&conn);
+                Err(ApiError::ServiceUnavailable)
+            }
         }
     }
 }

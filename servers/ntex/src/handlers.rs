@@ -2,7 +2,7 @@
 //! handlers are the same on every runtime; only `postgres::Pool`'s wiring
 //! differs (src/postgres.rs).
 
-use api_model::db::{self, Fortune};
+use api_model::db::{self, Endpoint, Fortune};
 use api_model::{
     echo as echo_rules, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
 };
@@ -48,19 +48,19 @@ pub async fn echo(JsonBody(body): JsonBody) -> Result<HttpResponse, Error> {
 
 /// `GET /db`.
 pub async fn world(pool: State<Pool>) -> Result<HttpResponse, Error> {
-    Ok(json_response(&pool.world().await?))
+    Ok(json_body(pool.world().await?.to_json()))
 }
 
 /// `GET /queries?queries=N`: `N` by the contract's rules, from the raw query string.
 pub async fn queries(req: HttpRequest, pool: State<Pool>) -> Result<HttpResponse, Error> {
     let n = db::queries_count(req.uri().query());
-    Ok(json_response(&pool.worlds(n).await?))
+    Ok(json_body(db::worlds_json(&pool.worlds(n).await?)))
 }
 
 /// `GET /updates?queries=N`: the rows as written back.
 pub async fn updates(req: HttpRequest, pool: State<Pool>) -> Result<HttpResponse, Error> {
     let n = db::queries_count(req.uri().query());
-    Ok(json_response(&pool.updates(n).await?))
+    Ok(json_body(db::worlds_json(&pool.updates(n).await?)))
 }
 
 /// The fortunes page, rendered by yarte from `templates/fortunes.hbs`; yarte
@@ -80,11 +80,8 @@ pub async fn fortunes(pool: State<Pool>) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().header(CONTENT_TYPE, HTML).body(page))
 }
 
-fn json_response(value: &impl serde::Serialize) -> HttpResponse {
-    match serde_json::to_vec(value) {
-        Ok(body) => HttpResponse::Ok().header(CONTENT_TYPE, JSON).body(body),
-        Err(_) => Error(ApiError::Internal).response(),
-    }
+fn json_body(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().header(CONTENT_TYPE, JSON).body(body)
 }
 
 /// The app's default service: no resource matched the path.
@@ -99,7 +96,7 @@ pub async fn method_not_allowed(req: HttpRequest, body: web::types::Payload) -> 
     let mut res = Error(ApiError::MethodNotAllowed).response();
     let allow = Route::match_path(req.path())
         .map(|(route, _)| route.allow())
-        .or_else(|| db::allow(req.path()));
+        .or_else(|| Endpoint::match_path(req.path()).map(|_| Endpoint::ALLOW));
     if let Some(allow) = allow {
         res.headers_mut()
             .insert(ALLOW, HeaderValue::from_static(allow));
