@@ -95,7 +95,7 @@ def test_routes_and_path_params(served):
     assert c.get("/n/abc").status_code == 400
     assert c.get("/items/").status_code == 404
     r = c.post("/items/x")
-    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"  # HEAD rides on GET
     assert r.json() == {"error": "method_not_allowed"}
 
 
