@@ -38,6 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
+use pyo3::exceptions::asyncio::InvalidStateError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3::{ffi, intern};
@@ -209,8 +210,10 @@ struct LoopRefs {
     event_loop: Py<PyAny>,
     /// `functools.partial(asyncio.Task, loop=event_loop)`.
     new_task: Py<PyAny>,
-    /// `event_loop._ready`: the deque a new task's first step is queued on.
+    /// `event_loop._ready`: the loop's deque of callbacks due now.
     ready: Py<PyAny>,
+    /// The loop's `call_soon`, which can hand a new task's first step back.
+    soon: Py<Soon>,
     /// `types.CoroutineType`, to recognise a coroutine by its exact type.
     coroutine_type: Py<PyAny>,
     /// An `async def` wrapper that awaits any awaitable (`asyncio.Task` needs a coroutine).
@@ -367,31 +370,33 @@ impl Handoff {
         let ready = refs.ready.bind(py);
         let event_loop = refs.event_loop.bind(py);
         let timers_before = timers(event_loop);
-        let task = match refs.new_task.bind(py).call1((coroutine,)) {
+        // The Task's constructor asks the loop to call its first step soon;
+        // the loop's `call_soon` (a `Soon`) hands that step back instead, and
+        // it runs here, now (we hold the gate: we are the loop for this step).
+        let soon = refs.soon.get();
+        soon.capturing.store(true, Ordering::Relaxed);
+        let task = refs.new_task.bind(py).call1((coroutine,));
+        soon.capturing.store(false, Ordering::Relaxed);
+        let task = match task {
             Ok(task) => task,
             Err(e) => return job.finish(py, Err(e)),
         };
-        // The Task queued its first step on the loop's ready deque; run it
-        // here. Another thread's call_soon_threadsafe may have come between:
-        // whatever is popped is run as the loop would (we hold the gate), and
-        // a task not done yet is left to the loop.
-        if let Ok(handle) = ready.call_method0(intern!(py, "pop")) {
-            let cancelled = handle
-                .getattr(intern!(py, "_cancelled"))
-                .and_then(|c| c.is_truthy())
-                .unwrap_or(true);
-            if !cancelled {
-                // A SystemExit or KeyboardInterrupt escapes Handle._run after
-                // the task recorded it: the outcome below reports it.
-                let _ = handle.call_method0(intern!(py, "_run"));
-            }
+        let step = soon.captured.lock().expect("not poisoned").take();
+        if let Some((callback, context)) = step {
+            // A SystemExit or KeyboardInterrupt escapes the step after the
+            // task recorded it: the outcome below reports it.
+            let _ = match context {
+                Some(context) => context
+                    .bind(py)
+                    .call_method1(intern!(py, "run"), (callback,)),
+                None => callback.bind(py).call0(),
+            };
         }
-        let done = task
-            .call_method0(intern!(py, "done"))
-            .and_then(|d| d.is_truthy())
-            .unwrap_or(false);
+        // `result()` of a task still pending raises InvalidStateError; one
+        // call instead of done() and result() on the fast path.
+        let outcome = task.call_method0(intern!(py, "result"));
+        let done = !matches!(&outcome, Err(e) if e.is_instance_of::<InvalidStateError>(py));
         if done {
-            let outcome = task.call_method0(intern!(py, "result"));
             job.finish(py, outcome);
         } else {
             self.park(py, job, &task);
@@ -577,6 +582,46 @@ impl Waiter {
     }
 }
 
+/// The server loop's `call_soon` (set on the loop object): the loop's own,
+/// except while the gate's holder makes a Task, whose first step it keeps
+/// for that holder to run at once. Only the gate's holder may call
+/// `call_soon` (asyncio's rule: it is not thread-safe), so the one call made
+/// while capturing is the Task's.
+#[pyclass(frozen, module = "pyo3_hyper._core")]
+pub struct Soon {
+    original: Py<PyAny>,
+    capturing: AtomicBool,
+    #[allow(clippy::type_complexity)]
+    captured: Mutex<Option<(Py<PyAny>, Option<Py<PyAny>>)>>,
+}
+
+#[pymethods]
+impl Soon {
+    #[pyo3(signature = (callback, *args, context=None))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        callback: Bound<'py, PyAny>,
+        args: Bound<'py, pyo3::types::PyTuple>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if args.is_empty() && self.capturing.swap(false, Ordering::Relaxed) {
+            *self.captured.lock().expect("not poisoned") =
+                Some((callback.unbind(), context.map(Bound::unbind)));
+            return Ok(py.None().into_bound(py));
+        }
+        let kwargs = PyDict::new(py);
+        if let Some(context) = context {
+            kwargs.set_item(intern!(py, "context"), context)?;
+        }
+        let mut all = vec![callback];
+        all.extend(args.iter());
+        self.original
+            .bind(py)
+            .call(pyo3::types::PyTuple::new(py, all)?, Some(&kwargs))
+    }
+}
+
 /// Keeps a Python thread state for the life of a thread that attaches often
 /// (tokio workers, pool threads): without it every attach would create and
 /// destroy one.
@@ -650,10 +695,20 @@ impl Dispatcher {
             .getattr("partial")?
             .call((asyncio.getattr("Task")?,), Some(&kwargs))?;
         let debug = event_loop.call_method0("get_debug")?.is_truthy()?;
+        let soon = Py::new(
+            py,
+            Soon {
+                original: event_loop.getattr("call_soon")?.unbind(),
+                capturing: AtomicBool::new(false),
+                captured: Mutex::new(None),
+            },
+        )?;
+        event_loop.setattr("call_soon", soon.clone_ref(py))?;
         let refs = LoopRefs {
             event_loop: event_loop.clone().unbind(),
             new_task: new_task.unbind(),
             ready: event_loop.getattr("_ready")?.unbind(),
+            soon,
             coroutine_type: py.import("types")?.getattr("CoroutineType")?.unbind(),
             wrap: wrap.clone().unbind(),
             set_running_loop: asyncio.getattr("_set_running_loop")?.unbind(),

@@ -5,6 +5,7 @@ mod body;
 mod errors;
 mod handler;
 mod handoff;
+mod json;
 mod reply;
 mod request;
 mod response;

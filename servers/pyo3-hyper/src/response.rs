@@ -9,7 +9,6 @@ use hyper::StatusCode;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::body::Report;
@@ -216,25 +215,10 @@ fn body_of(value: &Bound<'_, PyAny>) -> PyResult<Body> {
     }
 }
 
-/// Compact JSON with the standard `json` module (its C encoder); NaN and
-/// infinities are refused because they are not JSON.
+/// Compact JSON, as the standard `json` module writes it (`src/json.rs`);
+/// NaN and infinities are refused because they are not JSON.
 pub fn dumps(value: &Bound<'_, PyAny>) -> PyResult<Bytes> {
-    static DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let py = value.py();
-    let dumps = DUMPS.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("separators", (",", ":"))?;
-        kwargs.set_item("ensure_ascii", false)?;
-        kwargs.set_item("allow_nan", false)?;
-        let partial = py.import("functools")?.getattr("partial")?;
-        Ok(partial
-            .call((py.import("json")?.getattr("dumps")?,), Some(&kwargs))?
-            .unbind())
-    })?;
-    let text = dumps.bind(py).call1((value,))?;
-    Ok(Bytes::copy_from_slice(
-        text.cast::<PyString>()?.to_str()?.as_bytes(),
-    ))
+    crate::json::dumps(value).map(Bytes::from)
 }
 
 /// Where a handler's outcome is answered, for logging.
