@@ -48,6 +48,50 @@ pub struct Fortune {
     pub message: String,
 }
 
+/// The four database routes, for servers that route by hand (hyper,
+/// pyo3-hyper) and for the `Allow` header of every server. A separate table
+/// from [`crate::Route`] so a server gains them without its other routes
+/// changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `GET /db`
+    World,
+    /// `GET /queries?queries=N`
+    Queries,
+    /// `GET /fortunes`
+    Fortunes,
+    /// `GET /updates?queries=N`
+    Updates,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::World,
+        Endpoint::Queries,
+        Endpoint::Fortunes,
+        Endpoint::Updates,
+    ];
+    /// The one method every database route answers, as it goes in an `Allow` header.
+    pub const ALLOW: &'static str = "GET";
+
+    pub const fn path(self) -> &'static str {
+        match self {
+            Endpoint::World => "/db",
+            Endpoint::Queries => "/queries",
+            Endpoint::Fortunes => "/fortunes",
+            Endpoint::Updates => "/updates",
+        }
+    }
+
+    /// Matches a request path (without query); `/db/` and `/DB` are no route.
+    pub fn match_path(path: &str) -> Option<Endpoint> {
+        Self::ALL.into_iter().find(|e| e.path() == path)
+    }
+}
+
+/// `Content-Type` of `GET /fortunes`.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+
 /// The row `/fortunes` adds at request time.
 pub const ADDED_FORTUNE: &str = "Additional fortune added at request time.";
 
@@ -105,6 +149,24 @@ mod tests {
             (Some("queries"), 1),
         ] {
             assert_eq!(queries_count(qs), n, "{qs:?}");
+        }
+    }
+
+    #[test]
+    fn endpoints_by_path() {
+        for e in Endpoint::ALL {
+            assert_eq!(Endpoint::match_path(e.path()), Some(e));
+        }
+        for p in [
+            "/",
+            "/db/",
+            "/DB",
+            "/queries/1",
+            "/fortune",
+            "",
+            "/plaintext",
+        ] {
+            assert_eq!(Endpoint::match_path(p), None, "{p:?}");
         }
     }
 
