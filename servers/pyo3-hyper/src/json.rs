@@ -159,6 +159,140 @@ fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// Parses JSON (RFC 8259, UTF-8) into Python objects: dict (keys in the
+/// order sent, a repeated key's last value), list, str, int (any size),
+/// float, bool, None, as `json.loads` builds them. Stricter than
+/// `json.loads`: no `NaN`/`Infinity`, no lone surrogate escapes, no UTF-16,
+/// nesting at most serde_json's 128 levels (what `body="json"` accepts).
+pub fn loads<'py>(py: Python<'py>, text: &[u8]) -> Result<Bound<'py, PyAny>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let value = serde::de::DeserializeSeed::deserialize(Value(py), &mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// serde_json (built with `arbitrary_precision`) hands a number over as a
+/// one-entry map under this key, its text as the value.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+struct Value<'py>(Python<'py>);
+
+impl<'de, 'py> serde::de::DeserializeSeed<'de> for Value<'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn py_err<E: serde::de::Error>(e: PyErr) -> E {
+    E::custom(e)
+}
+
+impl<'de, 'py> serde::de::Visitor<'de> for Value<'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.0.None().into_bound(self.0))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(PyBool::new(self.0, v).to_owned().into_any())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        let Ok(int) = v.into_pyobject(self.0);
+        Ok(int.into_any())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        let Ok(int) = v.into_pyobject(self.0);
+        Ok(int.into_any())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(PyFloat::new(self.0, v).into_any())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(PyString::new(self.0, v).into_any())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let list = PyList::empty(self.0);
+        while let Some(item) = seq.next_element_seed(Value(self.0))? {
+            list.append(item).map_err(py_err)?;
+        }
+        Ok(list.into_any())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let py = self.0;
+        let dict = PyDict::new(py);
+        let mut key = map.next_key_seed(Key(py))?;
+        if let Some(None) = key {
+            // The number token: a number's text, unless more keys follow (an
+            // object that uses the token as a key, which serde_json cannot
+            // tell from a number when it holds only a string).
+            let value = map.next_value_seed(Value(py))?;
+            key = map.next_key_seed(Key(py))?;
+            match (value.cast::<PyString>(), &key) {
+                (Ok(text), None) => return number(py, text.to_str().map_err(py_err)?),
+                _ => dict.set_item(NUMBER_TOKEN, value).map_err(py_err)?,
+            }
+        }
+        while let Some(k) = key {
+            let k = k.unwrap_or_else(|| PyString::new(py, NUMBER_TOKEN));
+            let value = map.next_value_seed(Value(py))?;
+            dict.set_item(k, value).map_err(py_err)?;
+            key = map.next_key_seed(Key(py))?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// An object key; `None` for the number token.
+struct Key<'py>(Python<'py>);
+
+impl<'de, 'py> serde::de::DeserializeSeed<'de> for Key<'py> {
+    type Value = Option<Bound<'py, PyString>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'py> serde::de::Visitor<'de> for Key<'py> {
+    type Value = Option<Bound<'py, PyString>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((v != NUMBER_TOKEN).then(|| PyString::new(self.0, v)))
+    }
+}
+
+/// A number's text: an int when it has no fraction or exponent (of any
+/// size, as Python's int), else a float (correctly rounded both here and in
+/// Python; too large is infinity, as `float()` gives).
+fn number<'py, E: serde::de::Error>(py: Python<'py>, text: &str) -> Result<Bound<'py, PyAny>, E> {
+    if text.contains(['.', 'e', 'E']) {
+        let f: f64 = text.parse().map_err(E::custom)?;
+        return Ok(PyFloat::new(py, f).into_any());
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        let Ok(int) = i.into_pyobject(py);
+        return Ok(int.into_any());
+    }
+    PyInt::type_object(py).call1((text,)).map_err(py_err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::write_str;

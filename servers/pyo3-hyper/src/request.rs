@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use hyper::header::HeaderName;
 use hyper::{HeaderMap, Method};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -123,21 +122,12 @@ impl Request {
         self.client.map(|a| (a.ip().to_string(), a.port()))
     }
 
-    /// The body parsed with the standard `json` module; a body that is not
-    /// JSON raises `HTTPError(400, reason)`, the client's error.
+    /// The body parsed as JSON (`src/json.rs`: what `json.loads` builds,
+    /// from UTF-8 RFC 8259 JSON); a body that is not JSON raises
+    /// `HTTPError(400, reason)`, the client's error.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        let loads = LOADS.import(py, "json", "loads")?;
-        loads.call1((PyBytes::new(py, &self.body),)).map_err(|err| {
-            // json's errors and UnicodeDecodeError are ValueErrors.
-            if !err.is_instance_of::<PyValueError>(py) {
-                return err;
-            }
-            let reason = format!("the body is not valid JSON: {}", err.value(py));
-            let bad = http_error(py, 400, &reason);
-            bad.set_cause(py, Some(err));
-            bad
-        })
+        crate::json::loads(py, &self.body)
+            .map_err(|e| http_error(py, 400, &format!("the body is not valid JSON: {e}")))
     }
 
     fn __repr__(&self) -> String {
