@@ -100,14 +100,32 @@ fn write_key(key: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
 
 fn write_int(i: &Bound<'_, PyInt>, out: &mut Vec<u8>) -> PyResult<()> {
     if let Ok(n) = i.extract::<i64>() {
-        use std::io::Write as _;
-        write!(out, "{n}").expect("writing to a Vec cannot fail");
+        write_i64(n, out);
     } else {
         // Beyond 64 bits: int's own decimal text (json uses int.__repr__ too).
         let text = PyInt::type_object(i.py()).call_method1("__repr__", (i,))?;
         out.extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
     }
     Ok(())
+}
+
+/// Decimal digits of `n` (`core::fmt` would go through its formatter).
+fn write_i64(n: i64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 fn write_float(f: &Bound<'_, PyFloat>, out: &mut Vec<u8>) -> PyResult<()> {

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use hyper::header::HeaderName;
-use hyper::{HeaderMap, Method};
+use hyper::{HeaderMap, Method, Uri};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -17,8 +17,7 @@ use crate::router::{ParamValue, Params};
 #[pyclass(frozen, module = "pyo3_hyper")]
 pub struct Request {
     pub method: Method,
-    pub path: String,
-    pub query: String,
+    pub uri: Uri,
     pub params: Params,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -41,23 +40,23 @@ impl Request {
 
     #[getter]
     fn path(&self) -> &str {
-        &self.path
+        self.uri.path()
     }
 
     /// The raw query string, without `?`.
     #[getter]
     fn query_string(&self) -> &str {
-        &self.query
+        self.raw_query()
     }
 
     /// The query as a dict (the last value wins for a repeated key; see `query_all`).
     #[getter]
     fn query<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        if self.query.is_empty() {
+        if self.raw_query().is_empty() {
             return Ok(dict);
         }
-        for pair in parse_qsl(py, &self.query)?.try_iter()? {
+        for pair in parse_qsl(py, self.raw_query())?.try_iter()? {
             let (k, v): (Bound<PyAny>, Bound<PyAny>) = pair?.extract()?;
             dict.set_item(k, v)?;
         }
@@ -67,10 +66,10 @@ impl Request {
     /// Every value of a query key, in order (`[]` when absent).
     fn query_all<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        if self.query.is_empty() {
+        if self.raw_query().is_empty() {
             return Ok(list);
         }
-        for pair in parse_qsl(py, &self.query)?.try_iter()? {
+        for pair in parse_qsl(py, self.raw_query())?.try_iter()? {
             let (k, v): (String, Bound<PyAny>) = pair?.extract()?;
             if k == name {
                 list.append(v)?;
@@ -131,11 +130,15 @@ impl Request {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Request {} {}>", self.method, self.path)
+        format!("<Request {} {}>", self.method, self.uri.path())
     }
 }
 
 impl Request {
+    fn raw_query(&self) -> &str {
+        self.uri.query().unwrap_or_default()
+    }
+
     fn joined(&self, name: &HeaderName) -> String {
         let values: Vec<String> = self
             .headers

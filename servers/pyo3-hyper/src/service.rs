@@ -175,15 +175,13 @@ async fn python(
         let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
         echo::check_head_within(content_type, declared_length(&req), shared.body_limit)?;
     }
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let headers = req.headers().clone();
+    // The head moves into the Request as it is: no copy of the headers or the URI.
+    let (parts, body) = req.into_parts();
     // Most requests have no body: no read, and no timer for it.
-    let body = if req.body().is_end_stream() {
+    let body = if body.is_end_stream() {
         Bytes::new()
     } else {
-        read_body(shared, req).await?
+        read_incoming(shared, body).await?
     };
     // Skipping a document (IgnoredAny) does not check the bytes inside its
     // strings, so UTF-8 is validated first.
@@ -191,11 +189,10 @@ async fn python(
         return Err(ApiError::BadRequest.into());
     }
     let request = crate::request::Request {
-        method,
-        path,
-        query,
+        method: parts.method,
+        uri: parts.uri,
         params,
-        headers,
+        headers: parts.headers,
         body,
         client,
     };
@@ -236,7 +233,7 @@ impl Call for HandlerCall {
         let origin = Origin {
             report: &self.report,
             method: request.map_or("", |r| r.method.as_str()),
-            path: request.map_or("", |r| r.path.as_str()),
+            path: request.map_or("", |r| r.uri.path()),
         };
         origin.answer(py, outcome)
     }
@@ -245,10 +242,18 @@ impl Call for HandlerCall {
 /// The declared length is checked before reading; a streamed body is read
 /// only up to the limit, and must arrive whole within `BODY_READ_TIMEOUT`.
 async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, BodyError> {
-    if declared_length(&req).is_some_and(|len| len > shared.body_limit as u64) {
+    read_incoming(shared, req.into_body()).await
+}
+
+async fn read_incoming(shared: &Shared, body: Incoming) -> Result<Bytes, BodyError> {
+    if body
+        .size_hint()
+        .exact()
+        .is_some_and(|len| len > shared.body_limit as u64)
+    {
         return Err(ApiError::PayloadTooLarge.into());
     }
-    let collect = Limited::new(req.into_body(), shared.body_limit).collect();
+    let collect = Limited::new(body, shared.body_limit).collect();
     match tokio::time::timeout(BODY_READ_TIMEOUT, collect).await {
         Err(_elapsed) => Err(BodyError::TimedOut),
         Ok(Ok(body)) => Ok(body.to_bytes()),
