@@ -74,8 +74,9 @@ struct Source {
 impl Drop for Source {
     fn drop(&mut self) {
         if let Some(iterator) = self.iterator.get_mut().expect("not poisoned").take() {
+            // Anywhere, maybe attached: submit_attached never waits for the gate.
             self.handoff
-                .submit(
+                .submit_attached(
                     self.kind,
                     Close {
                         iterator: Some(iterator),

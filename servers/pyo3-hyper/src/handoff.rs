@@ -164,42 +164,72 @@ enum Msg {
 #[derive(Default)]
 struct Gate {
     state: Mutex<GateState>,
-    free: Condvar,
+    changed: Condvar,
 }
 
 #[derive(Default)]
 struct GateState {
     held: bool,
-    /// The loop thread is waiting in `enter` (only it ever waits).
-    waiting: bool,
+    /// Held by the loop thread (else by a worker, for one step).
+    by_loop: bool,
+    /// The loop thread waits to take the gate back: workers let it go first.
+    loop_waiting: bool,
+    workers_waiting: usize,
 }
 
 impl Gate {
-    fn try_enter(&self) -> bool {
+    /// A worker's attempt. A gate another worker holds for one step is
+    /// waited for when `may_wait` (the GIL would make it wait as long
+    /// anyway); a gate the loop holds, or wants back, is not: the work is
+    /// queued for the loop.
+    fn try_enter(&self, may_wait: bool) -> bool {
+        let mut state = self.state.lock().expect("not poisoned");
+        loop {
+            if state.by_loop || state.loop_waiting {
+                return false;
+            }
+            if !state.held {
+                state.held = true;
+                return true;
+            }
+            if !may_wait {
+                return false;
+            }
+            state.workers_waiting += 1;
+            state = self.changed.wait(state).expect("not poisoned");
+            state.workers_waiting -= 1;
+        }
+    }
+
+    /// The loop thread takes the gate back, waiting for the worker that holds it.
+    fn enter(&self) {
+        let mut state = self.state.lock().expect("not poisoned");
+        while state.held {
+            state.loop_waiting = true;
+            state = self.changed.wait(state).expect("not poisoned");
+        }
+        state.loop_waiting = false;
+        state.held = true;
+        state.by_loop = true;
+    }
+
+    fn try_enter_loop(&self) -> bool {
         let mut state = self.state.lock().expect("not poisoned");
         if state.held {
             return false;
         }
         state.held = true;
+        state.by_loop = true;
         true
-    }
-
-    fn enter(&self) {
-        let mut state = self.state.lock().expect("not poisoned");
-        while state.held {
-            state.waiting = true;
-            state = self.free.wait(state).expect("not poisoned");
-        }
-        state.waiting = false;
-        state.held = true;
     }
 
     fn leave(&self) {
         let mut state = self.state.lock().expect("not poisoned");
         state.held = false;
-        // A notify is a syscall; only the loop thread ever waits.
-        if state.waiting {
-            self.free.notify_one();
+        state.by_loop = false;
+        // A notify is a syscall: only when someone waits.
+        if state.loop_waiting || state.workers_waiting > 0 {
+            self.changed.notify_all();
         }
     }
 }
@@ -290,6 +320,22 @@ impl Handoff {
     /// or `None` when the interpreter side is closed. Dropping the future
     /// before it is ready cancels the call.
     pub fn submit<C: Call>(self: &Arc<Self>, kind: Kind, call: C) -> Pending<C::Output> {
+        self.submit_from(kind, call, true)
+    }
+
+    /// `submit` from a thread that may be attached to the interpreter (a
+    /// drop that can run anywhere): it never waits for the gate, since its
+    /// holder may need the GIL this thread holds, or be this thread.
+    pub fn submit_attached<C: Call>(self: &Arc<Self>, kind: Kind, call: C) -> Pending<C::Output> {
+        self.submit_from(kind, call, false)
+    }
+
+    fn submit_from<C: Call>(
+        self: &Arc<Self>,
+        kind: Kind,
+        call: C,
+        may_wait: bool,
+    ) -> Pending<C::Output> {
         let (reply, rx) = oneshot::channel();
         let token = Arc::new(Token::default());
         let pending = Pending {
@@ -304,14 +350,14 @@ impl Handoff {
         let job: Box<dyn Job> = Box::new(Packed { call, reply, token });
         match kind {
             Kind::Blocking => self.to_pool(job),
-            Kind::Async => self.start_async(job),
+            Kind::Async => self.start_async(job, may_wait),
         }
         pending
     }
 
-    fn start_async(self: &Arc<Self>, job: Box<dyn Job>) {
+    fn start_async(self: &Arc<Self>, job: Box<dyn Job>, may_wait: bool) {
         let eager = self.refs.get().is_some_and(|r| r.eager);
-        if eager && self.gate.try_enter() {
+        if eager && self.gate.try_enter(may_wait) {
             Python::attach(|py| {
                 self.set_running_loop(py);
                 self.run_async(py, job);
@@ -730,7 +776,7 @@ impl Dispatcher {
     /// Takes the loop back after `epoll_wait`, waiting with the GIL released.
     fn enter(&self, py: Python<'_>) {
         let handoff = &self.handoff;
-        if !handoff.gate.try_enter() {
+        if !handoff.gate.try_enter_loop() {
             py.detach(|| handoff.gate.enter());
         }
     }
