@@ -53,3 +53,24 @@ def test_test_client_serves_the_app_without_a_port(app):
         assert client.get("/static").text == "native"
         assert client.get("/nope").status_code == 404
     assert events == ["up", "down"]
+
+
+def test_readme_examples_run():
+    """The package README's examples run as written (the first one served by the test client
+    instead of `serve`, which its `__main__` guard skips)."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "servers" / "pyo3-hyper" / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)
+    first: dict = {"__name__": "readme"}
+    exec(blocks[0], first)
+    with first["app"].test_client() as client:
+        assert client.get("/users/7?tag=a&tag=b").json() == {"id": 7, "tags": ["a", "b"]}
+        assert client.get("/users/700").json() == {"error": "not_found", "detail": "no such user"}
+        assert client.get("/report").headers["content-type"] == "text/html; charset=utf-8"
+        assert client.get("/ticks").text == "tick 0\ntick 1\ntick 2\n"
+        assert client.post("/items", json={"x": 1}).status_code == 201
+        assert client.get("/hello").text == "Hello, World!"
+    for block in blocks[1:]:
+        exec(block, {"__name__": "readme"})
