@@ -4,6 +4,8 @@
 //! statements through its framework's own PostgreSQL client and renders the
 //! page with its own template engine; what the answers contain is decided here.
 
+pub mod url;
+
 use std::time::Duration;
 
 use serde::Serialize;
@@ -39,6 +41,18 @@ pub struct World {
     pub id: i32,
     #[serde(rename = "randomNumber")]
     pub random_number: i32,
+}
+
+impl World {
+    /// The body of `GET /db`.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("World always serializes")
+    }
+}
+
+/// The body of `GET /queries` and `GET /updates`: a JSON array of rows.
+pub fn worlds_json(rows: &[World]) -> Vec<u8> {
+    serde_json::to_vec(rows).expect("World always serializes")
 }
 
 /// One `fortune` row.
@@ -199,5 +213,19 @@ mod tests {
         ]);
         let ids: Vec<i32> = rows.iter().map(|f| f.id).collect();
         assert_eq!(ids, [2, 0, 1]);
+    }
+
+    #[test]
+    fn bodies_of_rows() {
+        let w = World {
+            id: 3,
+            random_number: 4,
+        };
+        assert_eq!(w.to_json(), br#"{"id":3,"randomNumber":4}"#);
+        assert_eq!(
+            worlds_json(&[w, w]),
+            br#"[{"id":3,"randomNumber":4},{"id":3,"randomNumber":4}]"#
+        );
+        assert_eq!(worlds_json(&[]), b"[]");
     }
 }
