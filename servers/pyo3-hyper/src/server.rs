@@ -9,7 +9,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_workers::guard::Guard;
 use tokio::net::TcpListener;
@@ -101,8 +100,9 @@ fn run_worker(
                     }
                 },
             };
-            let connection =
-                graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+            let connection = graceful.watch(
+                http.serve_connection(hyper_workers::connection_io(stream), service.clone()),
+            );
             tokio::spawn(async move {
                 let _ = connection.await;
             });
