@@ -64,11 +64,26 @@ def cells(scenarios: list[Scenario], profile: str) -> list[Cell]:
     return [Cell(s.name, s.kind, c, r) for s in scenarios for c, r in s.cells(profile)]
 
 
-def build(servers: list[str], scenarios: list[Scenario], profile: Profile) -> list[Run]:
+# Whether a server runs in a cell: every server in every cell, except reference rows, which run
+# only where their entry serves the scenario (harness/bench/tfb.py).
+Serves = Callable[[str, Cell], bool]
+
+
+def everywhere(server: str, cell: Cell) -> bool:
+    return True
+
+
+def build(servers: list[str], scenarios: list[Scenario], profile: Profile, serves: Serves = everywhere) -> list[Run]:
     """The rounds every cell runs: round by round, each cell visits every server in turn (A B C,
     A B C), so slow drift of the machine touches every server alike rather than whichever ran last."""
     plan_cells = cells(scenarios, profile.name)
-    return [Run(server, cell, rnd) for rnd in range(1, profile.repeats + 1) for cell in plan_cells for server in servers]
+    return [
+        Run(server, cell, rnd)
+        for rnd in range(1, profile.repeats + 1)
+        for cell in plan_cells
+        for server in servers
+        if serves(server, cell)
+    ]
 
 
 # What a server has measured in a cell so far: its kept runs and every attempt (re-measured ones too).
@@ -96,13 +111,17 @@ def may_remeasure(attempts: int, run: Run, profile: Profile) -> bool:
     return run.attempt < MEASURES_PER_ROUND and attempts + owed < profile.cap
 
 
-def schedule(servers: list[str], plan_cells: list[Cell], profile: Profile, history: History) -> Iterator[Run]:
+def schedule(
+    servers: list[str], plan_cells: list[Cell], profile: Profile, history: History, serves: Serves = everywhere
+) -> Iterator[Run]:
     """The runs in order, decided as they come: the profile's rounds for every server and cell,
     then rounds up to the cap, interleaved the same way, for each server whose cell is still above
     the spread bound when its turn comes (all its earlier rounds done)."""
     for rnd in range(1, profile.cap + 1):
         for cell in plan_cells:
             for server in servers:
+                if not serves(server, cell):
+                    continue
                 if rnd <= profile.repeats or wants_another_round(*history(server, cell), profile):
                     yield Run(server, cell, rnd)
 
@@ -128,6 +147,13 @@ class Estimate:
 def estimate(n_servers: int, n_cells: int, profile: Profile) -> Estimate:
     runs, max_runs = n_servers * n_cells * profile.repeats, n_servers * n_cells * profile.cap
     return Estimate(runs, max_runs, estimate_seconds(runs, profile), estimate_seconds(max_runs, profile))
+
+
+def estimate_runs(runs: list[Run], profile: Profile) -> Estimate:
+    """The estimate of a plan that not every server runs in full (`build` with `serves`)."""
+    server_cells = len({(r.server, r.cell) for r in runs})
+    max_runs = server_cells * profile.cap
+    return Estimate(len(runs), max_runs, estimate_seconds(len(runs), profile), estimate_seconds(max_runs, profile))
 
 
 def human_duration(seconds: float) -> str:

@@ -179,6 +179,8 @@ class Aggregate(JsonRecord, InCell):
     # rounds reached (stats.spread).
     remeasured: int = 0
     spread: float | None = None
+    # A reference row (harness/bench/tfb.py): another project's implementation, shown for comparison.
+    reference: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:

@@ -19,7 +19,7 @@ from ..hosts import HostError
 from ..manifest import ServerSpec
 from ..process import ServerProcess
 from ..tools import Tools
-from . import measure, oha, plan, stats, wrk
+from . import measure, oha, plan, stats, tfb, wrk
 from .client import Client, LocalClient
 from .measure import ToolRun
 from .records import CellKey, Failure, RunRecord
@@ -40,6 +40,8 @@ class BenchConfig:
     client: Client | None = None
     # The address the server listens on and the load generator sends to.
     server_address: str = "127.0.0.1"
+    # Which server runs in which cell (reference rows only in the scenarios they serve).
+    serves: plan.Serves = plan.everywhere
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -151,7 +153,7 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
             progress.update(task, advance=per_run, runs=f"{done}/{expected}")
             return record
 
-        for run in plan.schedule(servers, plan_cells, cfg.profile, outcome.history):
+        for run in plan.schedule(servers, plan_cells, cfg.profile, outcome.history, cfg.serves):
             if run.server in outcome.unavailable and run.round > cfg.profile.repeats:
                 continue  # no rounds beyond the planned ones for a server that never started
             record = step(run)
@@ -181,8 +183,12 @@ def _line(r: RunRecord, i: int, n: int, cap: int) -> str:
 def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: plan.Run, outcome: Outcome) -> RunRecord | None:
     tool_name = "oha" if run.cell.kind == "latency" else "wrk"
     record = empty_record(run, tool_name)
-    server = ServerProcess(spec, host=cfg.server_address, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir)
+    server = ServerProcess(
+        spec, host=cfg.server_address, port=spec.port, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir
+    )
     try:
+        if spec.port is not None and tfb.port_taken(cfg.server_address, spec.port):
+            raise HarnessError(spec.name, "start", f"port {spec.port}, where it listens, is taken by another process")
         server.start()
     except HarnessError as exc:
         outcome.unavailable[spec.name] = str(exc)

@@ -19,7 +19,7 @@ from ..hosts import Host, HostError, HostInfo, Shell, probe
 from ..manifest import ServerSpec
 from ..paths import RESULTS_DIR
 from . import client as load_client
-from . import environment, measure, plan, results, runner, scenarios, stats
+from . import environment, measure, plan, results, runner, scenarios, stats, tfb
 from .records import Aggregate, Stat
 from .report import build as report_build
 
@@ -113,6 +113,8 @@ def run(
     client_host: str | None = None,
     server_address: str = "127.0.0.1",
     ssh_options: tuple[str, ...] = (),
+    reference_tfb: Path | None = None,
+    reference_allow_git: bool = False,
 ) -> Path:
     console = console or Console()
     suite = scenarios.load(scenarios_file)
@@ -121,6 +123,10 @@ def run(
     chosen = select_scenarios(suite, scenario_names, profile.name)
     host = Host.parse(client_host, ssh_options)
     check_server_address(server_address, host)
+    references = None
+    if reference_tfb is not None:
+        references = _references(console, reference_tfb, chosen, reference_allow_git)
+        specs += references.specs
     need = tuple(sorted({"oha" if s.kind == "latency" else "wrk" for s in chosen}))
     client = load_client.connect(host, need)
     try:
@@ -147,9 +153,28 @@ def run(
             server_address,
             scenarios_file,
             screenshot,
+            references,
         )
     finally:
         client.close()
+
+
+def _references(console: Console, checkout: Path, chosen: list[scenarios.Scenario], allow_git: bool) -> tfb.References:
+    """Builds the TechEmpower entries of `checkout` (harness/bench/tfb.py) for reference rows."""
+    if not any(tfb.serves(s) for s in chosen):
+        console.print("[yellow]--reference-tfb: no selected scenario is one TechEmpower's entries serve (plaintext, json)[/]")
+    console.print(f"[bold]reference rows[/]: building the Rust entries of {checkout} (TechEmpower FrameworkBenchmarks)")
+    specs, skipped = tfb.references(checkout, allow_git=allow_git)
+    for spec in specs:
+        console.print(f"  {spec.name}: built ({spec.reference.build if spec.reference else ''})")
+    for skip in skipped:
+        console.print(f"  [yellow]{skip.name}: skipped[/] — {skip.reason}")
+    return tfb.References(
+        checkout=str(checkout),
+        commit=tfb.checkout_commit(checkout),
+        specs=specs,
+        skipped=skipped,
+    )
 
 
 def _run(
@@ -166,6 +191,7 @@ def _run(
     server_address: str,
     scenarios_file: Path,
     screenshot: bool,
+    references: tfb.References | None = None,
 ) -> Path:
     workers = workers or len(server_cpus)
     found = client.tools
@@ -173,12 +199,15 @@ def _run(
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     out_dir = out or RESULTS_DIR / run_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    runs = plan.build([s.name for s in specs], chosen, profile)
+    serves = _serves(specs, chosen)
+    runs = plan.build([s.name for s in specs], chosen, profile, serves)
     n_cells = len(plan.cells(chosen, profile.name))
-    estimate = plan.estimate(len(specs), n_cells, profile)
+    estimate = plan.estimate_runs(runs, profile)
     rounds = f"{profile.repeats}" if profile.cap == profile.repeats else f"{profile.repeats}–{profile.cap}"
+    n_refs = sum(1 for s in specs if s.reference)
+    servers = f"{len(specs) - n_refs} servers" + (f" (+ {n_refs} reference rows where they serve)" if n_refs else "")
     console.print(
-        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers × {n_cells} cells × {rounds} rounds "
+        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {servers} × {n_cells} cells × {rounds} rounds "
         f"= {estimate.runs}" + (f"–{estimate.max_runs}" if estimate.max_runs > estimate.runs else "") + " runs of "
         f"{profile.warmup_s:g}+{profile.duration_s:g} s; server on {server_host['host']} at {server_address}, CPUs "
         f"{sorted(server_cpus)} ({workers} workers); load generator on {client.host.name}, CPUs {sorted(client_cpus)}"
@@ -198,7 +227,17 @@ def _run(
     if client.host.is_local and set(server_cpus) & set(client_cpus):
         console.print("[yellow]warning: server and load generator share CPUs; numbers are not isolated[/]")
     cfg = runner.BenchConfig(
-        profile, chosen, specs, server_cpus, client_cpus, workers, out_dir, found, client=client, server_address=server_address
+        profile,
+        chosen,
+        specs,
+        server_cpus,
+        client_cpus,
+        workers,
+        out_dir,
+        found,
+        client=client,
+        server_address=server_address,
+        serves=serves,
     )
     # Read before the runs: the checkout may move on while a long plan runs, and the commit measured
     # is the one that was checked out when the servers were started.
@@ -212,6 +251,7 @@ def _run(
         environment=env,
         scenarios_file=scenarios_file,
         estimate=estimate,
+        references=references,
     )
     results.write(out_dir, doc)
     # The matrix as it stands when the run ends, kept with the run: a report rebuilt later shows it, not today's.
@@ -225,6 +265,17 @@ def _run(
         + (f"\nscreenshot: {files.screenshot}" if files.screenshot else "")
     )
     return out_dir
+
+
+def _serves(specs: list[ServerSpec], chosen: list[scenarios.Scenario]) -> plan.Serves:
+    """Reference rows run only in the scenarios their entries serve; every other server everywhere."""
+    references = {s.name for s in specs if s.reference}
+    served = {s.name for s in chosen if tfb.serves(s)}
+
+    def serves(server: str, cell: plan.Cell) -> bool:
+        return server not in references or cell.scenario in served
+
+    return serves
 
 
 def summary_table(doc: results.RunDocument, console: Console) -> None:
@@ -268,7 +319,8 @@ def summary_table(doc: results.RunDocument, console: Console) -> None:
 
 
 def _flags(a: Aggregate) -> str:
-    return " ".join(x for x in ("INVALID" if not a.valid else "", "client-bound" if a.client_bound else "") if x)
+    flags = ("INVALID" if not a.valid else "", "client-bound" if a.client_bound else "", "TFB reference" if a.reference else "")
+    return " ".join(x for x in flags if x)
 
 
 def _f(stat: Stat | None, fmt: str, scale: float = 1.0) -> str:
