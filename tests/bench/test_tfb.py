@@ -119,19 +119,38 @@ def test_a_directory_that_is_no_checkout_is_an_error(tmp_path: Path):
         tfb.discover(tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("dockerfile", "features", "no_default", "binary", "rustflags", "command"),
-    [
-        ('RUN RUSTFLAGS="-C target-cpu=native" cargo build --release --features="tokio"\nCMD ./target/release/ntex', ("tokio",), False, None, "-C target-cpu=native", ["./target/release/ntex"]),
-        ("RUN cargo build --release --bin x --features io-uring,pg \\\n  --no-default-features\nCMD ./x", ("io-uring", "pg"), True, "x", None, ["./x"]),
-        ('ENV RUSTFLAGS="-C lto"\nRUN cargo fetch && cargo build -F a -F b\nCMD ["/app/y", "--flag"]', ("a", "b"), False, None, "-C lto", ["/app/y", "--flag"]),
-        ("RUN cargo build --release\nRUN cargo install --path . --bin=z\nCMD z", (), False, "z", None, ["z"]),
-    ],
-)  # fmt: skip
-def test_dockerfile_forms(dockerfile, features, no_default, binary, rustflags, command):
+DOCKERFILES = [
+    (
+        'RUN RUSTFLAGS="-C target-cpu=native" cargo build --release --features="tokio"\nCMD ./target/release/ntex',
+        tfb.CargoCommand(("tokio",), False, None),
+        "-C target-cpu=native",
+        ["./target/release/ntex"],
+    ),
+    (
+        "RUN cargo build --release --bin x --features io-uring,pg \\\n  --no-default-features\nCMD ./x",
+        tfb.CargoCommand(("io-uring", "pg"), True, "x"),
+        None,
+        ["./x"],
+    ),
+    (
+        'ENV RUSTFLAGS="-C lto"\nRUN cargo fetch && cargo build -F a -F b\nCMD ["/app/y", "--flag"]',
+        tfb.CargoCommand(("a", "b"), False, None),
+        "-C lto",
+        ["/app/y", "--flag"],
+    ),
+    (
+        "RUN cargo build --release\nRUN cargo install --path . --bin=z\nCMD z",
+        tfb.CargoCommand((), False, "z"),
+        None,
+        ["z"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("dockerfile", "cargo", "rustflags", "command"), DOCKERFILES)
+def test_dockerfile_forms(dockerfile, cargo, rustflags, command):
     build = tfb.parse_dockerfile("FROM rust\n# a comment\n" + dockerfile + "\n")
-    assert build.cargo == tfb.CargoCommand(features, no_default, binary)
-    assert (build.rustflags, build.command) == (rustflags, command)
+    assert (build.cargo, build.rustflags, build.command) == (cargo, rustflags, command)
 
 
 def test_git_sources_are_skipped_unless_allowed(tmp_path: Path):
