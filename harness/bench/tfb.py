@@ -81,6 +81,8 @@ class Entry:
     port: int
     counterparts: tuple[str, ...]
     git_sources: tuple[str, ...]  # git URLs the entry's Cargo.toml or Cargo.lock needs
+    # Debian packages the dockerfile installs (cmake, g++, ...): named when the build fails.
+    apt_packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _entry(directory: Path, test: str, name: str, counterparts: tuple[str, ...])
         port=port,
         counterparts=counterparts,
         git_sources=git_sources(directory),
+        apt_packages=build.apt_packages,
     )
 
 
@@ -196,6 +199,7 @@ class DockerBuild:
     cargo: CargoCommand | None
     rustflags: str | None
     command: list[str]
+    apt_packages: tuple[str, ...] = ()
 
 
 def _instructions(text: str) -> Iterator[tuple[str, str]]:
@@ -269,6 +273,7 @@ def parse_dockerfile(text: str) -> DockerBuild:
     cargo: CargoCommand | None = None
     rustflags: str | None = None
     command: list[str] = []
+    apt: list[str] = []
     for keyword, args in _instructions(text):
         if keyword == "ENV":
             env.update(_env_pairs(args))
@@ -281,13 +286,15 @@ def parse_dockerfile(text: str) -> DockerBuild:
                 if len(words) >= 2 and words[0] == "cargo" and words[1] in ("build", "install"):
                     cargo = _cargo(words[2:])
                     rustflags = inline.get("RUSTFLAGS", env.get("RUSTFLAGS"))
+                elif len(words) >= 2 and words[0] in ("apt-get", "apt") and "install" in words:
+                    apt += [w for w in words[words.index("install") + 1 :] if not w.startswith("-")]
         elif keyword in ("CMD", "ENTRYPOINT"):
             try:
                 parsed = json.loads(args)
                 command = [str(w) for w in parsed] if isinstance(parsed, list) else shlex.split(args)
             except ValueError:
                 command = shlex.split(args)
-    return DockerBuild(cargo, rustflags, command)
+    return DockerBuild(cargo, rustflags, command, tuple(apt))
 
 
 def git_sources(directory: Path) -> tuple[str, ...]:
@@ -396,7 +403,9 @@ def build(
             run_logged(cmd, server=entry.name, step="build", log=log, echo=echo, env=env, cwd=copy)
         except HarnessError:
             first = next((line for line in compiler_errors(log).splitlines() if line.startswith("error")), "see the log")
-            skipped.append(Skip(entry.name, f"cargo build failed: {first.strip()} (log: {log})"))
+            # A build script that needs a tool (snmalloc-sys wants cmake) fails here, not in a container.
+            needs = f"; its dockerfile installs {' '.join(entry.apt_packages)} (Debian)" if entry.apt_packages else ""
+            skipped.append(Skip(entry.name, f"cargo build failed: {first.strip()}{needs} (log: {log})"))
             continue
         binary = target_dir / "release" / entry.binary
         if not binary.exists():

@@ -69,7 +69,7 @@ def fabricate(root: Path, port: int = 8080) -> Path:
     (actix / "src").mkdir(parents=True)
     (actix / "benchmark_config.json").write_text(json.dumps({"framework": "actix", "tests": [{"default": _test(port)}]}))
     (actix / "actix.dockerfile").write_text(
-        "FROM rust:1.85\nADD ./ /actix\nWORKDIR /actix\n"
+        "FROM rust:1.85\nRUN apt-get update -yqq && apt-get install -yqq cmake g++\nADD ./ /actix\nWORKDIR /actix\n"
         'RUN cargo clean\nRUN RUSTFLAGS="-C opt-level=2" \\\n    cargo build --release\nEXPOSE 8080\n'
         "CMD ./target/release/tiny-web\n"
     )
@@ -102,6 +102,7 @@ def test_discovery_reads_the_config_and_the_dockerfile(tmp_path: Path):
     actix = by["TFB-actix"]
     assert (actix.binary, actix.args, actix.features, actix.rustflags) == ("tiny-web", (), (), "-C opt-level=2")
     assert (actix.port, actix.counterparts, actix.git_sources) == (8123, ("actix",), ())
+    assert actix.apt_packages == ("cmake", "g++")
     hyper = by["TFB-hyper"]
     # docker_cmd overrides the dockerfile's CMD; ENV RUSTFLAGS applies to the later RUN.
     assert (hyper.binary, hyper.args, hyper.rustflags) == ("hyper-tfb", ("--runtime", "current-thread"), "-C target-cpu=native")
@@ -171,6 +172,7 @@ def test_a_failed_build_is_skipped_with_its_error(tmp_path: Path):
     specs, skipped = tfb.build([e for e in entries if e.name == "TFB-actix"], build_root=tmp_path / "build")
     assert specs == []
     assert skipped[0].reason.startswith("cargo build failed: error")
+    assert "its dockerfile installs cmake g++ (Debian)" in skipped[0].reason
 
 
 @pytest.fixture(scope="module")
