@@ -272,6 +272,25 @@ def test_the_report_labels_reference_rows_and_gives_the_ratio():
     assert "`TFB-hyper` (TechEmpower reference)" in md
 
 
+def test_a_reference_row_that_did_not_start_is_listed_with_its_reason():
+    doc = _doc()
+    doc["servers"].append(
+        {
+            "name": "TFB-may-minihttp",
+            "contender": False,
+            "status": "unavailable",
+            "error": "[TFB-may-minihttp] start failed: server exited with code -6 (log: x.log)\n"
+            "--- last lines of the log ---\n$ may-minihttp\nthread '<unnamed>' panicked at src/main.rs:9:5:\n"
+            "called `Result::unwrap()` on an `Err` value: Connect\n",
+            "reference": {"source": "…", "counterparts": ["may-minihttp"], "build": "cargo build", "port": 8080},
+        }
+    )
+    section = model.reference_section(model.build(doc))
+    assert section is not None
+    assert ("TFB-may-minihttp", "failed to start: start failed: server exited with code -6 (log: x.log); "
+            "called `Result::unwrap()` on an `Err` value: Connect") in section.skipped  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def bench_run(built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A quick bench of hyper with the fabricated checkout's reference row, on plaintext (which the

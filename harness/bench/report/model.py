@@ -424,6 +424,16 @@ class ReferenceSection:
     checkout: str
 
 
+def one_line(error: str, width: int = 200) -> str:
+    """A start failure in one line: its first line, and the message of a panic in the log's tail."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    first = lines[0] if lines else "?"
+    first = first.split("] ", 1)[-1]  # "[server] step failed: ..." names the row already
+    panic = next((lines[i + 1] for i, line in enumerate(lines[:-1]) if "panicked at" in line), None)
+    text = first + (f"; {panic}" if panic else "")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def reference_names(doc: RunDocument) -> set[str]:
     return {s["name"] for s in doc["servers"] if "reference" in s}
 
@@ -464,6 +474,13 @@ def reference_section(view: View) -> ReferenceSection | None:
                         )
                     )
     skipped = [(s["name"], s["reason"]) for s in info["skipped"]]
+    # Built but not run: an entry that wants its database at start-up (may-minihttp's does), or a
+    # port another process holds.
+    skipped += [
+        (name, "failed to start: " + one_line(servers[name]["error"] or ""))
+        for name in sorted(view.references)
+        if servers[name]["status"] == "unavailable"
+    ]
     commit = info.get("commit")
     checkout = info["checkout"] + (f" (commit {commit[:12]})" if commit else "")
     return ReferenceSection(rows, ratios, skipped, checkout)
