@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import arena_api as api
+from arena_api.pg import Database
 
 SERVER = (b"server", b"uvicorn")
+# This worker process's connections to PostgreSQL, opened on first use on its loop.
+DATABASE = Database()
 
 
 async def app(scope, receive, send) -> None:
@@ -26,7 +29,9 @@ async def app(scope, receive, send) -> None:
             elif name == b"content-length":
                 content_length = value.decode("latin-1")
         reply = api.dispatch(scope["method"], scope["path"], content_type, content_length)
-    if isinstance(reply, api.NeedBody):
+    if isinstance(reply, api.NeedDatabase):
+        reply = await DATABASE.reply(reply.path, query)
+    elif isinstance(reply, api.NeedBody):
         try:
             reply = await asyncio.wait_for(_echo(receive), api.BODY_READ_TIMEOUT_S)
         except TimeoutError:

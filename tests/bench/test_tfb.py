@@ -223,20 +223,22 @@ def test_reference_rows_are_never_contenders(built):
 
 
 def test_reference_rows_run_only_where_their_entry_serves():
+    from types import SimpleNamespace
+
+    from harness.bench import suite
+    from harness.bench.scenarios import Profile
+
     plaintext = Scenario("plaintext", "throughput", "/plaintext", pipeline=16, connections={"quick": (64,)})
     users = Scenario("users", "throughput", "/users/{id}", connections={"quick": (64,)})
     echo = Scenario("echo", "throughput", "/json", method="POST", connections={"quick": (64,)})
     assert [tfb.serves(s) for s in (plaintext, users, echo)] == [True, False, False]
-
-    def serves(server: str, cell: plan.Cell) -> bool:
-        return not server.startswith(tfb.PREFIX) or cell.scenario == "plaintext"
-
-    from harness.bench.scenarios import Profile
-
+    specs = [
+        SimpleNamespace(name="hyper", database=None, reference=None, contender=True),
+        SimpleNamespace(name="TFB-hyper", database=None, reference=object(), contender=False),
+    ]
     profile = Profile("quick", 1, 1, 1, "", 1, 0.05)
-    runs = plan.build(["hyper", "TFB-hyper"], [plaintext, users], profile, serves)
+    runs = plan.build(["hyper", "TFB-hyper"], [plaintext, users], profile, suite.serves(specs))
     assert [(r.server, r.cell.scenario) for r in runs] == [("hyper", "plaintext"), ("TFB-hyper", "plaintext"), ("hyper", "users")]
-    assert plan.estimate_runs(runs, profile).runs == 3
 
 
 def _doc() -> dict:
