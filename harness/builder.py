@@ -62,7 +62,7 @@ def _cargo_build(group: list[ServerSpec], target_dir: Path, features: tuple[str,
         cmd += ["--features", ",".join(features)]
     name = group[0].name if len(group) == 1 else "+".join(s.name for s in group)
     started = time.monotonic()
-    _run(cmd, server=name, step="build", log=LOG_DIR / f"build-{group[0].name}.log", echo=echo)
+    run_logged(cmd, server=name, step="build", log=LOG_DIR / f"build-{group[0].name}.log", echo=echo)
     for spec in group:
         if spec.build.binary is None or not spec.build.binary.exists():
             raise HarnessError(spec.name, "build", f"cargo succeeded but {spec.build.binary} does not exist (check build.bin)")
@@ -75,7 +75,7 @@ def _maturin_build(spec: ServerSpec, *, echo: bool) -> float:
     log = LOG_DIR / f"build-{spec.name}.log"
     out_dir = WHEEL_DIR / spec.name
     shutil.rmtree(out_dir, ignore_errors=True)
-    _run(
+    run_logged(
         [
             sys.executable,
             "-m",
@@ -97,7 +97,7 @@ def _maturin_build(spec: ServerSpec, *, echo: bool) -> float:
     wheels = sorted(out_dir.glob("*.whl"))
     if not wheels:
         raise HarnessError(spec.name, "build", f"maturin wrote no wheel into {out_dir}", log)
-    _run(
+    run_logged(
         [sys.executable, "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheels[-1])],
         server=spec.name,
         step="install wheel",
@@ -108,7 +108,7 @@ def _maturin_build(spec: ServerSpec, *, echo: bool) -> float:
     return time.monotonic() - started
 
 
-def _run(
+def run_logged(
     cmd: list[str],
     *,
     server: str,
@@ -117,15 +117,19 @@ def _run(
     echo: bool,
     env_extra: dict[str, str] | None = None,
     append: bool = False,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
 ) -> None:
+    """Runs `cmd` in `cwd` with its output in `log` (and on stderr when `echo`); the environment is
+    `env` when given, else this process's plus `env_extra`. A non-zero exit raises HarnessError."""
     import os
 
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **(env_extra or {})}
+    env = env if env is not None else {**os.environ, **(env_extra or {})}
     with log.open("a" if append else "w") as out:
         out.write("$ " + " ".join(cmd) + "\n")
         out.flush()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert proc.stdout is not None
         for line in proc.stdout:
             out.write(line)
@@ -133,10 +137,10 @@ def _run(
                 sys.stderr.write(line)
         code = proc.wait()
     if code != 0:
-        raise HarnessError(server, step, f"`{' '.join(cmd[:3])} ...` exited {code}", log, _compiler_errors(log))
+        raise HarnessError(server, step, f"`{' '.join(cmd[:3])} ...` exited {code}", log, compiler_errors(log))
 
 
-def _compiler_errors(log: Path) -> str:
+def compiler_errors(log: Path) -> str:
     """The compiler's error blocks, or the log's tail when there are none."""
     lines = log.read_text(errors="replace").splitlines()
     blocks, keep = [], False
@@ -187,6 +191,6 @@ def run_crate_tests(specs: list[ServerSpec], *, echo: bool = True) -> dict[str, 
         cmd = ["cargo", "test", "--locked", "-p", package, "--target-dir", str(target_dir)]
         cmd += ["--no-default-features"] if no_default else []
         cmd += ["--features", ",".join(features)] if features else []
-        _run(cmd, server=package, step="cargo test", log=LOG_DIR / f"test-{package}.log", echo=echo)
+        run_logged(cmd, server=package, step="cargo test", log=LOG_DIR / f"test-{package}.log", echo=echo)
         timings[package] = time.monotonic() - started
     return timings

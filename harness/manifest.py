@@ -93,6 +93,17 @@ class DatabaseSpec:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """Another project's implementation measured beside the contenders for comparison (a TechEmpower
+    entry: harness/bench/tfb.py). Never registered, never ranked, never put through the suites."""
+
+    source: str  # where it came from, for the report: repository, directory, test, commit
+    counterparts: tuple[str, ...]  # the arena's servers it is compared with
+    build: str  # the build command as it was run
+    framework_version: str  # from the entry's own Cargo.lock
+
+
+@dataclass(frozen=True)
 class ServerSpec:
     name: str
     description: str
@@ -118,6 +129,9 @@ class ServerSpec:
     variant_of: str | None = None
     # None: the server does not serve the database endpoints (yet).
     database: DatabaseSpec | None = None
+    # A server that cannot be told its port listens on this one (reference rows); None: a free port.
+    port: int | None = None
+    reference: Reference | None = None
 
     def argv(self, *, host: str, port: int, workers: int, python: str) -> list[str]:
         values = {

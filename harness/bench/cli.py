@@ -36,6 +36,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         client_host=args.client_host,
         server_address=args.server_address,
         ssh_options=tuple(args.ssh_option),
+        reference_tfb=args.reference_tfb,
+        reference_allow_git=args.reference_tfb_allow_git,
         db_cpus=args.db_cpus,
         database_url=args.database_url,
         **({"scenarios_file": args.scenarios_file} if args.scenarios_file else {}),
@@ -115,6 +117,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     b.add_argument("--out", type=Path, default=None, help="results directory (default results/<timestamp>)")
     b.add_argument("--scenarios-file", type=Path, default=None, help="another scenarios TOML (default bench/scenarios.toml)")
     b.add_argument("--no-screenshot", action="store_true", help="skip the headless-Chromium screenshot")
+    b.add_argument(
+        "--reference-tfb",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="a local checkout of TechEmpower's FrameworkBenchmarks: build its Rust entries of the arena's frameworks "
+        "and add them as reference rows (TFB-…) on plaintext and json; never contenders",
+    )
+    b.add_argument(
+        "--reference-tfb-allow-git",
+        action="store_true",
+        help="let cargo fetch the git sources some TechEmpower entries need (off: those entries are skipped, "
+        "the arena fetching only from package registries)",
+    )
     b.set_defaults(func=cmd_bench)
     r = sub.add_parser("report", help="rebuild the report of a saved run")
     r.add_argument("run_dir", type=Path)

@@ -74,7 +74,7 @@ def collect(specs: list[ServerSpec], tool_versions: dict[str, str], hosts: dict[
         "frameworks": {
             s.name: {
                 "framework": s.framework,
-                "version": framework_version(s),
+                "version": s.reference.framework_version if s.reference else framework_version(s),
                 "runtime": s.runtime,
                 "io_model": s.io_model,
                 "contender": s.contender,

@@ -192,6 +192,8 @@ class Aggregate(JsonRecord, InCell):
     # rounds reached (stats.spread).
     remeasured: int = 0
     spread: float | None = None
+    # A reference row (harness/bench/tfb.py): another project's implementation, shown for comparison.
+    reference: bool = False
     # Database scenarios: PostgreSQL per request and how busy the database's CPUs were; a cell is
     # database-bound when any of its runs was; `pct_of_ceiling` is req/s over the ceiling row's
     # (pgbench with the scenario's statements).

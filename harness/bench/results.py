@@ -14,7 +14,7 @@ from typing import Any, NotRequired, TypedDict
 from ..errors import ResultsError
 from ..manifest import ServerSpec
 from ..paths import ROOT
-from . import measure, pgbench, plan, runner, stats
+from . import measure, pgbench, plan, runner, stats, tfb
 from .database import redact
 from .environment import Environment
 from .records import Aggregate, Failure, RunRecord
@@ -87,6 +87,16 @@ class Plan(TypedDict):
     max_estimated_s: NotRequired[float]
 
 
+class ReferenceInfo(TypedDict):
+    """What a reference row is (harness/bench/tfb.py): where it came from, how it was built, what
+    it is compared with."""
+
+    source: str
+    counterparts: list[str]
+    build: str
+    port: int | None
+
+
 class DatabaseUse(TypedDict):
     """How a server talks to PostgreSQL (its manifest's [database]), shown beside its figures."""
 
@@ -104,6 +114,20 @@ class ServerStatus(TypedDict):
     error: str | None
     # None: no database endpoints (the database scenarios leave the server out). Older runs lack it.
     database: NotRequired[DatabaseUse | None]
+    reference: NotRequired[ReferenceInfo]
+
+
+class SkippedReference(TypedDict):
+    name: str
+    reason: str
+
+
+class ReferencesInfo(TypedDict):
+    """`--reference-tfb`: the checkout, its commit, and the entries that are not in the run."""
+
+    checkout: str
+    commit: str | None
+    skipped: list[SkippedReference]
 
 
 class RunDocument(TypedDict):
@@ -118,6 +142,7 @@ class RunDocument(TypedDict):
     runs: list[RunRecord]
     failures: list[Failure]
     aggregates: list[Aggregate]
+    references: NotRequired[ReferencesInfo]
 
 
 def document(
@@ -129,6 +154,7 @@ def document(
     environment: Environment,
     scenarios_file: Path,
     estimate: plan.Estimate,
+    references: tfb.References | None = None,
 ) -> RunDocument:
     """The record of a finished bench run: what was asked, on what machine, every run, every failure
     and the aggregates of the runs."""
@@ -167,7 +193,7 @@ def document(
                 for c in plan.cells([s for s in chosen if s.database], profile.name)
             },
         }
-    return {
+    doc: RunDocument = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "started_at": started.isoformat(timespec="seconds"),
@@ -186,8 +212,17 @@ def document(
         "servers": [_server_status(s, outcome) for s in specs],
         "runs": outcome.runs,
         "failures": outcome.failures,
-        "aggregates": stats.aggregate(outcome.runs, {s.name: s.contender for s in specs}),
+        "aggregates": stats.aggregate(
+            outcome.runs, {s.name: s.contender for s in specs}, references={s.name for s in specs if s.reference}
+        ),
     }
+    if references is not None:
+        doc["references"] = {
+            "checkout": references.checkout,
+            "commit": references.commit,
+            "skipped": [{"name": s.name, "reason": s.reason} for s in references.skipped],
+        }
+    return doc
 
 
 def _scenario_info(s: Scenario) -> ScenarioInfo:
@@ -203,7 +238,7 @@ def _scenario_info(s: Scenario) -> ScenarioInfo:
 
 def _server_status(spec: ServerSpec, outcome: runner.Outcome) -> ServerStatus:
     d = spec.database
-    return {
+    status: ServerStatus = {
         "name": spec.name,
         "contender": spec.contender,
         "status": "unavailable" if spec.name in outcome.unavailable else "ok",
@@ -218,6 +253,19 @@ def _server_status(spec: ServerSpec, outcome: runner.Outcome) -> ServerStatus:
             "notes": d.notes,
         },
     }
+    if spec.reference is not None:
+        status["reference"] = {
+            "source": spec.reference.source,
+            "counterparts": list(spec.reference.counterparts),
+            "build": spec.reference.build,
+            "port": spec.port,
+        }
+    return status
+
+
+def reference_names(doc: RunDocument) -> set[str]:
+    """The run's reference rows (never contenders, never ranked)."""
+    return {s["name"] for s in doc["servers"] if "reference" in s}
 
 
 def to_json(doc: RunDocument) -> dict[str, Any]:
@@ -243,6 +291,8 @@ def from_json(data: Mapping[str, Any]) -> RunDocument:
         "failures": data["failures"],
         "aggregates": [Aggregate.from_json(a) for a in data["aggregates"]],
     }
+    if "references" in data:
+        doc["references"] = data["references"]
     return doc
 
 

@@ -21,7 +21,7 @@ from ..hosts import HostError
 from ..manifest import ServerSpec
 from ..process import ServerProcess
 from ..tools import Tools
-from . import measure, oha, pgbench, plan, stats, wrk
+from . import measure, oha, pgbench, plan, stats, tfb, wrk
 from .client import Client, LocalClient
 from .database import Database
 from .measure import ToolRun
@@ -198,8 +198,12 @@ def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: pla
     record = empty_record(run, tool_name)
     # Every server gets the database, whether it has the endpoints or not: one setting for all.
     env = {db.DATABASE_URL_ENV: cfg.database.url} if cfg.database else None
-    server = ServerProcess(spec, host=cfg.server_address, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir, env=env)
+    server = ServerProcess(
+        spec, host=cfg.server_address, port=spec.port, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir, env=env
+    )
     try:
+        if spec.port is not None and tfb.port_taken(cfg.server_address, spec.port):
+            raise HarnessError(spec.name, "start", f"port {spec.port}, where it listens, is taken by another process")
         server.start()
     except HarnessError as exc:
         outcome.unavailable[spec.name] = str(exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from .records import Aggregate, CellKey, RunRecord, Stat
 
@@ -49,9 +49,10 @@ def spread(runs: list[RunRecord]) -> float | None:
     return max(ranges) if ranges else None
 
 
-def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggregate]:
+def aggregate(runs: list[RunRecord], contenders: dict[str, bool], references: Collection[str] = ()) -> list[Aggregate]:
     """One aggregate per server and cell. Statistics use valid runs only (all runs, flagged, when none
-    is valid); a cell with any invalid run is shown but never ranked, so an error never buys a place."""
+    is valid); a cell with any invalid run is shown but never ranked, so an error never buys a place.
+    `references` are reference rows (harness/bench/tfb.py): never contenders, whatever `contenders` says."""
     groups: dict[tuple[str, str, int, int | None], list[RunRecord]] = defaultdict(list)
     remeasured: dict[tuple[str, str, int, int | None], int] = defaultdict(int)
     for run in runs:
@@ -74,7 +75,8 @@ def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggreg
                 kind=group[0].kind,
                 connections=conns,
                 rate=rate,
-                contender=contenders.get(server, server != CEILING),
+                contender=contenders.get(server, server != CEILING) and server not in references,
+                reference=server in references,
                 n_runs=len(group),
                 n_valid=len(valid_runs),
                 valid=bool(valid_runs) and len(valid_runs) == len(group),

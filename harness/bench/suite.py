@@ -20,7 +20,7 @@ from ..manifest import ServerSpec
 from ..paths import RESULTS_DIR
 from . import client as load_client
 from . import database as bench_db
-from . import environment, measure, pgbench, plan, results, runner, scenarios, stats
+from . import environment, measure, pgbench, plan, results, runner, scenarios, stats, tfb
 from .records import Aggregate, Stat
 from .report import build as report_build
 
@@ -51,10 +51,14 @@ def select_scenarios(suite: scenarios.Suite, names: list[str] | None, profile: s
 
 def serves(specs: list[ServerSpec]) -> plan.Serves:
     """A database scenario runs on the servers with database endpoints ([database] in their manifest)
-    and on its ceiling; every other scenario on every server."""
+    and on its ceiling; every other scenario on every server. Reference rows (harness/bench/tfb.py)
+    run only the scenarios their TechEmpower entries serve."""
     with_db = {s.name for s in specs if s.database is not None}
+    references = {s.name for s in specs if getattr(s, "reference", None) is not None}
 
     def rule(server: str, scenario: scenarios.Scenario) -> bool:
+        if server in references:
+            return tfb.serves(scenario)
         if not scenario.database:
             return server != plan.CEILING
         return server == plan.CEILING or server in with_db
@@ -157,6 +161,8 @@ def run(
     client_host: str | None = None,
     server_address: str = "127.0.0.1",
     ssh_options: tuple[str, ...] = (),
+    reference_tfb: Path | None = None,
+    reference_allow_git: bool = False,
     db_cpus: set[int] | None = None,
     database_url: str | None = None,
 ) -> Path:
@@ -167,6 +173,10 @@ def run(
     chosen = drop_database_scenarios(select_scenarios(suite, scenario_names, profile.name), specs, console)
     host = Host.parse(client_host, ssh_options)
     check_server_address(server_address, host)
+    references = None
+    if reference_tfb is not None:
+        references = _references(console, reference_tfb, chosen, reference_allow_git)
+        specs += references.specs
     need = tuple(sorted({"oha" if s.kind == "latency" else "wrk" for s in chosen}))
     client = load_client.connect(host, need)
     try:
@@ -204,12 +214,31 @@ def run(
                 screenshot,
                 started,
                 database,
+                references,
             )
         finally:
             if database is not None:
                 bench_db.close(database)
     finally:
         client.close()
+
+
+def _references(console: Console, checkout: Path, chosen: list[scenarios.Scenario], allow_git: bool) -> tfb.References:
+    """Builds the TechEmpower entries of `checkout` (harness/bench/tfb.py) for reference rows."""
+    if not any(tfb.serves(s) for s in chosen):
+        console.print("[yellow]--reference-tfb: no selected scenario is one TechEmpower's entries serve (plaintext, json)[/]")
+    console.print(f"[bold]reference rows[/]: building the Rust entries of {checkout} (TechEmpower FrameworkBenchmarks)")
+    specs, skipped = tfb.references(checkout, allow_git=allow_git)
+    for spec in specs:
+        console.print(f"  {spec.name}: built ({spec.reference.build if spec.reference else ''})")
+    for skip in skipped:
+        console.print(f"  [yellow]{skip.name}: skipped[/] — {skip.reason}")
+    return tfb.References(
+        checkout=str(checkout),
+        commit=tfb.checkout_commit(checkout),
+        specs=specs,
+        skipped=skipped,
+    )
 
 
 def _run(
@@ -228,6 +257,7 @@ def _run(
     screenshot: bool,
     started: dt.datetime,
     database: bench_db.Database | None = None,
+    references: tfb.References | None = None,
 ) -> Path:
     workers = workers or len(server_cpus)
     found = client.tools
@@ -241,8 +271,10 @@ def _run(
     n_cells = len(roster)
     estimate = plan.estimate(plan.pairs(roster), profile, database=has_db)
     rounds = f"{profile.repeats}" if profile.cap == profile.repeats else f"{profile.repeats}–{profile.cap}"
+    n_refs = sum(1 for s in specs if s.reference)
+    servers = f"{len(specs) - n_refs} servers" + (f" (+ {n_refs} reference rows where they serve)" if n_refs else "")
     console.print(
-        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers, {n_cells} cells, {plan.pairs(roster)} "
+        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {servers}, {n_cells} cells, {plan.pairs(roster)} "
         f"server-cells × {rounds} rounds "
         f"= {estimate.runs}" + (f"–{estimate.max_runs}" if estimate.max_runs > estimate.runs else "") + " runs of "
         f"{profile.warmup_s:g}+{profile.duration_s:g} s; server on {server_host['host']} at {server_address}, CPUs "
@@ -294,6 +326,7 @@ def _run(
         environment=env,
         scenarios_file=scenarios_file,
         estimate=estimate,
+        references=references,
     )
     results.write(out_dir, doc)
     # The matrix as it stands when the run ends, kept with the run: a report rebuilt later shows it, not today's.
@@ -379,7 +412,12 @@ def summary_table(doc: results.RunDocument, console: Console) -> None:
 
 
 def _flags(a: Aggregate) -> str:
-    flags = ("INVALID" if not a.valid else "", "client-bound" if a.client_bound else "", "db-bound" if a.database_bound else "")
+    flags = (
+        "INVALID" if not a.valid else "",
+        "client-bound" if a.client_bound else "",
+        "db-bound" if a.database_bound else "",
+        "TFB reference" if a.reference else "",
+    )
     return " ".join(x for x in flags if x)
 
 

@@ -22,8 +22,10 @@ pub fn http1_builder() -> http1::Builder {
         .max_buf_size(MAX_HEAD_BYTES)
         .keep_alive(true);
     // No `pipeline_flush(true)`, although hyper's TechEmpower entry sets it:
-    // with it hyper keeps buffering responses while pipelined input is
-    // pending, so a client that pipelines and never reads grows server
-    // memory without bound (tests/hostile: unread responses).
+    // with it hyper skips its flushes while its read buffer holds unparsed
+    // bytes and ignores its write-buffer cap, so a client that pipelines,
+    // never reads and never lets a read end on a request boundary grows
+    // server memory without bound. Pipelined responses are coalesced below
+    // hyper instead, under a cap (`crate::coalesce`).
     http
 }

@@ -1,6 +1,7 @@
 //! What the hyper-based servers (hyper, axum, pyo3-hyper) share: the serving
-//! loop, hyper's settings mapped from the contract's limits (`config`) and
-//! the pre-routing head checks (`guard`).
+//! loop, hyper's settings mapped from the contract's limits (`config`), the
+//! pre-routing head checks (`guard`) and the socket wrapper that sends
+//! pipelined responses in one write with bounded memory (`coalesce`).
 //!
 //! The fastest public hyper and axum setups avoid tokio's work-stealing
 //! scheduler: each worker thread runs its own current-thread runtime and
@@ -8,6 +9,7 @@
 //! core from accept to close and no task ever migrates. What differs between
 //! the hyper and axum servers is the service, not this loop.
 
+pub mod coalesce;
 pub mod config;
 pub mod guard;
 
@@ -22,6 +24,8 @@ use hyper::service::Service;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+
+use crate::coalesce::Coalesce;
 
 /// Serves `service` on `args.workers()` runtimes and blocks until SIGTERM or
 /// SIGINT, then returns `Ok(())` so the process exits 0.
@@ -71,7 +75,7 @@ where
                     continue;
                 }
             };
-            let connection = http.serve_connection(TokioIo::new(stream), service.clone());
+            let connection = http.serve_connection(connection_io(stream), service.clone());
             tokio::spawn(async move {
                 // A client that misbehaves or disconnects only ends its own
                 // connection; nothing to report per connection.
@@ -79,6 +83,12 @@ where
             });
         }
     });
+}
+
+/// A connection's socket as hyper gets it in every hyper-based server:
+/// pipelined responses coalesced under a cap (`coalesce`).
+pub fn connection_io<T>(io: T) -> TokioIo<Coalesce<T>> {
+    TokioIo::new(Coalesce::new(io))
 }
 
 fn wait_for_shutdown_signal() -> io::Result<()> {

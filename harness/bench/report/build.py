@@ -34,7 +34,7 @@ def load(run_dir: Path) -> results.RunDocument:
     current statistics and flags rather than those of the harness that ran it."""
     doc = results.load(run_dir)
     contenders = {s["name"]: s["contender"] for s in doc["servers"]}
-    doc["aggregates"] = stats.aggregate(doc["runs"], contenders)
+    doc["aggregates"] = stats.aggregate(doc["runs"], contenders, references=results.reference_names(doc))
     return doc
 
 

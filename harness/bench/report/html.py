@@ -9,6 +9,8 @@ from html import escape
 from .charts import Chart
 from .model import (
     DATABASE_INTRO,
+    REFERENCE_COLUMNS,
+    REFERENCE_INTRO,
     Comparison,
     Note,
     Row,
@@ -21,6 +23,7 @@ from .model import (
     environment_rows,
     header,
     latency_table,
+    reference_section,
     summary,
     throughput_table,
 )
@@ -35,6 +38,7 @@ th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right} th{backgrou
 td.l,th.l{text-align:left} tr.invalid td{color:#999;background:#fff4f4} tr.calib td{font-style:italic;color:#666}
 .badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:11px;font-weight:600;margin-left:4px}
 .cb{background:#fff3cd;color:#7a5b00} .inv{background:#f8d7da;color:#842029} .cal{background:#e2e3e5;color:#41464b}
+.ref{background:#dbe7fb;color:#1b3f7a}
 .db{background:#dbe8fb;color:#163d73}
 .rank{font-weight:700} figure{margin:12px 0} figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:12px}
 pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
@@ -63,6 +67,9 @@ def _badge(n: Note) -> str:
         )
     if n.kind == "calibration":
         return '<span class="badge cal">calibration</span>'
+    if n.kind == "reference":
+        title = "TechEmpower's implementation: for comparison, never ranked"
+        return f'<span class="badge ref" title="{escape(title)}">TechEmpower reference</span>'
     if n.kind == "rate not reached":
         return '<span class="badge cb" title="achieved under 95 % of the target rate">rate not reached</span>'
     # "CPU stolen"
@@ -108,7 +115,8 @@ def _summary_table(view: View) -> str:
         tds = "".join(
             f'<td class="{"" if c.valid else "bad"}" title="{escape(", ".join(c.marks))}">{escape(c.marked)}</td>' for c in cells
         )
-        label = escape(server) + ("" if contender else ' <span class="badge cal">calibration</span>')
+        badge = "ref" if server in view.references else "cal"
+        label = escape(server) + ("" if contender else f' <span class="badge {badge}">{escape(view.role(server))}</span>')
         body.append(f'<tr class="{"" if contender else "calib"}"><td class=l>{label}</td>{tds}</tr>')
     return (
         '<h2>Summary</h2><section class=card id="summary"><p class=meta>Medians over rounds: throughput at each '
@@ -171,6 +179,26 @@ def _compare_table(rows: list[Comparison]) -> str:
     return f"<table>{head}{''.join(body)}</table>"
 
 
+def _reference_section(view: View) -> str:
+    section = reference_section(view)
+    if section is None:
+        return ""
+
+    def table(head: list[str], rows: list[list[str]]) -> str:
+        th = "".join(f"<th class=l>{escape(h)}</th>" for h in head)
+        trs = "".join("<tr>" + "".join(f"<td class=l>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+        return f"<table><tr>{th}</tr>{trs}</table>"
+
+    parts = [f"<p>{_inline(REFERENCE_INTRO)}</p><p class=meta>Checkout: <code>{escape(section.checkout)}</code></p>"]
+    if section.rows:
+        parts.append(table(["row", "source", "build", "compared with"], [list(r) for r in section.rows]))
+    if section.ratios:
+        parts.append(table(REFERENCE_COLUMNS, [r.cells for r in section.ratios]))
+    if section.skipped:
+        parts.append("<h4>Not in this run</h4>" + table(["row", "reason"], [list(r) for r in section.skipped]))
+    return f'<h2>TechEmpower reference rows</h2><section class=card id="references">{"".join(parts)}</section>'
+
+
 def render(
     view: View,
     charts: list[Chart],
@@ -198,7 +226,14 @@ def render(
         '<span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
         "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number. "
         "<i>rounds</i>: the runs each median is over (+ those measured again after steal); <i>spread</i>: their "
-        "max − min over median, the larger of server CPU µs/req and req/s.</div>",
+        "max − min over median, the larger of server CPU µs/req and req/s."
+        + (
+            ' <span class="badge ref">TechEmpower reference</span> <code>TFB-…</code> rows are TechEmpower\'s '
+            "implementations of the same frameworks, for comparison: never ranked (see their section)."
+            if view.references
+            else ""
+        )
+        + "</div>",
     ]
     note = busy_machine_note(doc)
     if note:
@@ -224,6 +259,9 @@ def render(
         for scenario, by_rate in view.latency.items():
             fig = _figure(by_name[f"latency-{scenario}"]) if f"latency-{scenario}" in by_name else ""
             parts.append(f"<section class=card><h3>{escape(scenario)}</h3>{fig}{_cells_table(latency_table(by_rate))}</section>")
+    refs = _reference_section(view)
+    if refs:
+        parts.append(refs)
     eff = "".join(_figure(by_name[n]) for n in ("cpu-per-request", "memory") if n in by_name)
     if eff:
         parts.append(f"<h2>Efficiency</h2><section class=card>{eff}</section>")

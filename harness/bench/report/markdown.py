@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from ..records import Aggregate
 from .model import (
     DATABASE_INTRO,
+    REFERENCE_COLUMNS,
+    REFERENCE_INTRO,
     Comparison,
     Note,
     Table,
@@ -19,6 +21,7 @@ from .model import (
     header,
     latency_table,
     notes,
+    reference_section,
     summary,
     throughput_table,
 )
@@ -45,6 +48,8 @@ def _note(n: Note) -> str | None:
         return "✗ invalid: " + "; ".join(n.reasons[:2])
     if n.kind == "calibration":
         return None  # the legend says which row is the baseline
+    if n.kind == "reference":
+        return "TechEmpower reference"
     if n.kind == "database-bound":
         return f"◆ {n.kind}" + (f" ({n.count})" if n.count else "")
     return f"⚠ {n.kind}" + (f" ({n.count})" if n.count else "")
@@ -83,6 +88,12 @@ def render(
     for line in header(doc):
         out += [line, ""]
     out += [LEGEND, ""]
+    if view.references:
+        out += [
+            "`TFB-…` rows are TechEmpower's implementations of the same frameworks, for comparison: never ranked "
+            "(see “TechEmpower reference rows” below).",
+            "",
+        ]
     note = busy_machine_note(doc)
     if note:
         out += [f"> ⚠ **{note}**", ""]
@@ -105,6 +116,7 @@ def render(
         for scenario, by_rate in view.latency.items():
             out += [f"### {scenario}", ""]
             out += _cells_table(latency_table(by_rate)) + [""]
+    out += _references(view)
     if compare_rows is not None:
         out += [
             f"## Comparison with `{compare_id}`",
@@ -131,6 +143,26 @@ def render(
     out += _table(["server", "framework", "runtime", "I/O", "contender"], rows) + [""]
     out += [f"Python {env['python']}; {env.get('os', '')}. Raw tool outputs: `raw/`; server logs: `logs/`.", ""]
     return "\n".join(out)
+
+
+def _references(view: View) -> list[str]:
+    section = reference_section(view)
+    if section is None:
+        return []
+    out = ["## TechEmpower reference rows", "", REFERENCE_INTRO, "", f"Checkout: `{section.checkout}`.", ""]
+    if section.rows:
+        rows = [[f"`{name}`", source, f"`{build}`", compared] for name, source, build, compared in section.rows]
+        out += _table(["row", "source", "build", "compared with"], rows) + [""]
+    if section.ratios:
+        out += _table(REFERENCE_COLUMNS, [[f"`{c}`" if i < 2 else c for i, c in enumerate(r.cells)] for r in section.ratios])
+        out += [""]
+    if section.skipped:
+        out += ["Not in this run:", ""] + [f"- `{name}`: {reason}" for name, reason in section.skipped] + [""]
+    return out
+
+
+def _label(view: View, server: str, contender: bool) -> str:
+    return f"`{server}`" + ("" if contender else f" ({view.role(server)})")
 
 
 def _database(view: View) -> list[str]:
@@ -161,10 +193,7 @@ def _summary(view: View) -> list[str]:
     table = summary(view)
     if not table.rows:
         return []
-    rows = [
-        [f"`{server}`" + ("" if contender else " (calibration)"), *(cell.marked for cell in cells)]
-        for server, contender, cells in table.rows
-    ]
+    rows = [[_label(view, server, contender), *(c.marked for c in cells)] for server, contender, cells in table.rows]
     return [
         "## Summary",
         "",

@@ -28,6 +28,12 @@ class View:
     latency: dict[str, ByLoad]  # scenario -> rate -> ordered aggregates
     servers: list[str]
     scenario_info: Mapping[str, ScenarioInfo]
+    # Reference rows (TechEmpower entries, --reference-tfb): shown for comparison, never ranked.
+    references: set[str] = field(default_factory=set)
+
+    def role(self, server: str) -> str:
+        """What a row that is not a contender is, for its label."""
+        return "TechEmpower reference" if server in self.references else "calibration"
 
     def headline(self, scenario: str) -> int:
         conns = sorted(self.throughput[scenario])
@@ -96,7 +102,7 @@ def fmt_pct(x: float | None) -> str:
 
 # --- flags ----------------------------------------------------------------------------------------
 
-NoteKind = Literal["invalid", "client-bound", "database-bound", "calibration", "rate not reached", "CPU stolen"]
+NoteKind = Literal["invalid", "client-bound", "database-bound", "calibration", "reference", "rate not reached", "CPU stolen"]
 SUMMARY_MARKS: dict[NoteKind, str] = {
     "invalid": "✗",
     "client-bound": "⚠",
@@ -129,7 +135,9 @@ def notes(a: Aggregate) -> list[Note]:
         out.append(Note("client-bound", f"{a.client_bound_runs}/{a.n_runs}"))
     if a.database_bound:
         out.append(Note("database-bound", f"{a.database_bound_runs}/{a.n_runs}"))
-    if not a.contender:
+    if a.reference:
+        out.append(Note("reference"))
+    elif not a.contender:
         out.append(Note("calibration"))
     if rate_missed(a):
         out.append(Note("rate not reached"))
@@ -416,7 +424,9 @@ def summary(view: View) -> Summary:
     first = next(iter(view.throughput), None)
     calibration = (BASELINE, CEILING)
     ordered = [a.server for a in view.headline_rows(first) if a.server not in calibration] if first else []
-    servers = ordered + [s for s in view.servers if s not in ordered and s not in calibration]
+    rest = [s for s in view.servers if s not in ordered and s not in calibration]
+    # Reference rows after the arena's servers.
+    servers = ordered + [s for s in rest if s not in view.references] + [s for s in rest if s in view.references]
     # A calibration row only where it ran: the baseline has no database cells, the ceiling only those.
     servers += [BASELINE] if any(BASELINE in by for _, by, _ in picks) else []
     servers += [CEILING] if any(CEILING in by for _, by, _ in picks) else []
@@ -510,11 +520,143 @@ def compare(doc: RunDocument, other: RunDocument) -> list[Comparison]:
 
 
 def environment_rows(doc: RunDocument) -> list[list[str]]:
-    """Per server: name, framework and version, runtime, I/O model, contender or calibration."""
+    """Per server: name, framework and version, runtime, I/O model, contender, calibration or reference."""
+    references = reference_names(doc)
+
+    def role(name: str, contender: bool) -> str:
+        return "TechEmpower reference" if name in references else ("yes" if contender else "calibration")
+
     return [
-        [name, f"{fw['framework']} {fw['version']}", fw["runtime"], fw["io_model"], "yes" if fw["contender"] else "calibration"]
+        [name, f"{fw['framework']} {fw['version']}", fw["runtime"], fw["io_model"], role(name, fw["contender"])]
         for name, fw in doc["environment"]["frameworks"].items()
     ]
+
+
+# --- TechEmpower reference rows -------------------------------------------------------------------
+
+REFERENCE_INTRO = (
+    "Rows named `TFB-…` are references, not contenders: TechEmpower's own implementation of the same framework "
+    "(FrameworkBenchmarks, frameworks/Rust/…), built from a local checkout with the build its dockerfile runs and "
+    "measured here with the same pinning, load and rounds as the arena's servers, on the scenarios both serve "
+    "(plaintext, pipelined or not, and json). They are never ranked, never put through the conformance or hostile "
+    "suites, and they do not do what the arena's servers must: the contract's limits, timeouts, guards and errors "
+    "(TechEmpower's entries often switch timeouts off and build with `-C target-cpu=native`). A ratio below 1 is "
+    "what the arena's server costs against that entry, realism included."
+)
+
+
+@dataclass(frozen=True)
+class ReferenceRatio:
+    """An arena server against a reference row in one throughput cell."""
+
+    server: str
+    reference: str
+    scenario: str
+    connections: int
+    ours_rps: float | None
+    theirs_rps: float | None
+    ours_us: float | None
+    theirs_us: float | None
+    valid: bool
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours_rps / self.theirs_rps if self.ours_rps is not None and self.theirs_rps else None
+
+    @property
+    def cells(self) -> list[str]:
+        return [
+            self.server,
+            self.reference,
+            f"{self.scenario} @{self.connections}",
+            fmt_int(self.ours_rps),
+            fmt_int(self.theirs_rps),
+            "–" if self.ratio is None else f"{self.ratio:.2f}",
+            fmt_ms(self.ours_us),
+            fmt_ms(self.theirs_us),
+        ]
+
+
+REFERENCE_COLUMNS = [
+    "server",
+    "reference",
+    "cell",
+    "req/s",
+    "reference req/s",
+    "server / reference",
+    "µs/req",
+    "reference µs/req",
+]
+
+
+@dataclass
+class ReferenceSection:
+    rows: list[tuple[str, str, str, str]]  # name, source, build, compared with
+    ratios: list[ReferenceRatio]
+    skipped: list[tuple[str, str]]  # name, reason
+    checkout: str
+
+
+def one_line(error: str, width: int = 200) -> str:
+    """A start failure in one line: its first line, and the message of a panic in the log's tail."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    first = lines[0] if lines else "?"
+    first = first.split("] ", 1)[-1]  # "[server] step failed: ..." names the row already
+    panic = next((lines[i + 1] for i, line in enumerate(lines[:-1]) if "panicked at" in line), None)
+    text = first + (f"; {panic}" if panic else "")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def reference_names(doc: RunDocument) -> set[str]:
+    return {s["name"] for s in doc["servers"] if "reference" in s}
+
+
+def reference_section(view: View) -> ReferenceSection | None:
+    """What the reference rows are and each arena server's ratio to its framework's entry; None
+    when the run had no --reference-tfb."""
+    doc = view.doc
+    info = doc.get("references")
+    if info is None:
+        return None
+    servers = {s["name"]: s for s in doc["servers"]}
+    rows, ratios = [], []
+    for name in sorted(view.references):
+        ref = servers[name]["reference"]
+        rows.append((name, ref["source"], ref["build"], ", ".join(ref["counterparts"])))
+        for scenario, by_conns in view.throughput.items():
+            for conns, aggs in by_conns.items():
+                by = _by_server(aggs)
+                theirs = by.get(name)
+                if theirs is None:
+                    continue
+                for server in ref["counterparts"]:
+                    ours = by.get(server)
+                    if ours is None:
+                        continue
+                    ratios.append(
+                        ReferenceRatio(
+                            server,
+                            name,
+                            scenario,
+                            conns,
+                            median(ours.requests_per_s),
+                            median(theirs.requests_per_s),
+                            median(ours.server_cpu_us_per_request),
+                            median(theirs.server_cpu_us_per_request),
+                            ours.valid and theirs.valid,
+                        )
+                    )
+    skipped = [(s["name"], s["reason"]) for s in info["skipped"]]
+    # Built but not run: an entry that wants its database at start-up (may-minihttp's does), or a
+    # port another process holds.
+    skipped += [
+        (name, "failed to start: " + one_line(servers[name]["error"] or ""))
+        for name in sorted(view.references)
+        if servers[name]["status"] == "unavailable"
+    ]
+    commit = info.get("commit")
+    checkout = info["checkout"] + (f" (commit {commit[:12]})" if commit else "")
+    return ReferenceSection(rows, ratios, skipped, checkout)
 
 
 # --- the header -----------------------------------------------------------------------------------
@@ -648,15 +790,17 @@ def _depths(depths: Mapping[str, int] | None) -> str:
 
 
 def order(rows: list[Aggregate], kind: str) -> list[Aggregate]:
-    """Ranked rows first by rank, then unranked contenders, then the baseline: calibration goes last."""
+    """Ranked rows first by rank, then unranked contenders, then reference rows, then the baseline:
+    calibration goes last."""
 
     def key(a: Aggregate) -> tuple[int, float, str]:
         if a.rank is not None:
             return (0, a.rank, a.server)
         if a.server in (BASELINE, CEILING):
-            return (2, 0, a.server)
+            return (3, 0, a.server)
         value = a.requests_per_s.median if kind == "throughput" and a.requests_per_s else 0
-        return (1, -value, a.server)
+        # Reference rows after the arena's servers: they are for comparison, not in the race.
+        return (2 if a.reference else 1, -value, a.server)
 
     return sorted(rows, key=key)
 
@@ -680,6 +824,7 @@ def build(doc: RunDocument) -> View:
         sort_scen(lat, "latency"),
         list(doc["plan"]["servers"]),
         doc["plan"].get("scenarios", {}),
+        reference_names(doc) if "servers" in doc else set(),
     )
 
 

@@ -17,7 +17,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_workers::guard::Guard;
 use tokio::net::{TcpListener, UnixStream};
@@ -175,13 +174,17 @@ fn run_worker(
             };
             match io {
                 Conn::Tcp(stream) => {
-                    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    let conn = graceful.watch(
+                        http.serve_connection(hyper_workers::connection_io(stream), service),
+                    );
                     tokio::spawn(async move {
                         let _ = conn.await;
                     });
                 }
                 Conn::Unix(stream) => {
-                    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    let conn = graceful.watch(
+                        http.serve_connection(hyper_workers::connection_io(stream), service),
+                    );
                     tokio::spawn(async move {
                         let _ = conn.await;
                     });
