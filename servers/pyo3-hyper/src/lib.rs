@@ -1,6 +1,7 @@
 //! `pyo3_hyper._core`: a hyper server whose routes are Python callables or
 //! native Rust answers. The Python face is `pyo3_hyper/__init__.py`.
 
+mod asgi;
 mod dispatch;
 mod handler;
 mod pyobjects;
@@ -15,7 +16,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::header::HeaderValue;
+use hyper::service::service_fn;
 use hyper::Method;
+use hyper_workers::guard::Guard;
 use mimalloc::MiMalloc;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -173,8 +176,17 @@ impl Server {
             bridge,
         });
         let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
+        // The service of one connection: the arena's pre-routing guard (as
+        // for its hyper and axum servers) in front of the routes.
+        let make = move |_peer, _local| {
+            let (for_service, for_refusal) = (shared.clone(), shared.clone());
+            Guard::new(
+                service_fn(move |req| service::handle(for_service.clone(), req)),
+                move |r| service::refusal(&for_refusal, r),
+            )
+        };
         let running = py
-            .detach(|| server::start(shared, addr, workers, grace))
+            .detach(|| server::start(Arc::new(make), addr, workers, grace))
             .map_err(|e| PyOSError::new_err(format!("cannot serve on {addr}: {e}")))?;
         Ok(Server {
             port: running.port,
@@ -218,5 +230,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pyobjects::Request>()?;
     m.add_class::<pyobjects::Response>()?;
     pyobjects::add_http_error(m)?;
+    asgi::register(m)?;
     Ok(())
 }

@@ -1,21 +1,27 @@
 //! The tokio side: one current-thread runtime per worker thread, each with
 //! its own SO_REUSEPORT listener (the layout of the arena's hyper server),
-//! and a graceful stop that lets in-flight requests finish.
+//! and a graceful stop that lets in-flight requests finish. What serves a
+//! connection (native routes or an ASGI/WSGI app) is the caller's
+//! [`MakeService`].
 
+use std::error::Error as StdError;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use hyper::service::service_fn;
+use hyper::body::{Body, Incoming};
+use hyper::service::Service;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_workers::guard::Guard;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
-use crate::service::{handle, refusal, Shared};
+/// What a worker needs of the caller: `make(peer, local)` builds the service
+/// of one connection (`peer`, `local`: an ASGI scope's `client` and `server`).
+pub trait MakeService<S>: Fn(SocketAddr, SocketAddr) -> S + Send + Sync + 'static {}
+impl<F, S> MakeService<S> for F where F: Fn(SocketAddr, SocketAddr) -> S + Send + Sync + 'static {}
 
 pub struct Running {
     pub port: u16,
@@ -23,12 +29,18 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
 }
 
-pub fn start(
-    shared: Arc<Shared>,
+pub fn start<M, S, B>(
+    make: Arc<M>,
     addr: SocketAddr,
     workers: usize,
     grace: Duration,
-) -> io::Result<Running> {
+) -> io::Result<Running>
+where
+    M: MakeService<S>,
+    S: Service<Request<Incoming>, Response = Response<B>, Future: Send + 'static> + Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
+{
     // Bind every listener before spawning so a taken port fails here; port 0
     // becomes the first listener's port, shared by the others.
     let first = api_model::listener::bind(addr, true)?;
@@ -40,11 +52,11 @@ pub fn start(
     let (stop, stopped) = watch::channel(false);
     let mut threads = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
-        let (shared, stopped) = (shared.clone(), stopped.clone());
+        let (make, stopped) = (make.clone(), stopped.clone());
         threads.push(
             std::thread::Builder::new()
                 .name(format!("pyo3-hyper-{i}"))
-                .spawn(move || run_worker(listener, shared, stopped, grace))?,
+                .spawn(move || run_worker(listener, make, stopped, grace))?,
         );
     }
     Ok(Running {
@@ -65,35 +77,38 @@ impl Running {
     }
 }
 
-fn run_worker(
+fn run_worker<M, S, B>(
     listener: StdListener,
-    shared: Arc<Shared>,
+    make: Arc<M>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
-) {
+) where
+    M: MakeService<S>,
+    S: Service<Request<Incoming>, Response = Response<B>, Future: Send + 'static> + Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener).expect("listener is non-blocking");
-        // The same HTTP/1 settings and pre-routing guard as the arena's hyper
-        // and axum servers.
+        let local = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        // The same HTTP/1 settings as the arena's hyper and axum servers.
         let http = hyper_workers::config::http1_builder();
-        let service = {
-            let (for_service, for_refusal) = (shared.clone(), shared);
-            Guard::new(
-                service_fn(move |req| handle(for_service.clone(), req)),
-                move |r| refusal(&for_refusal, r),
-            )
-        };
-        let graceful = GracefulShutdown::new();
+        // Every connection task holds a clone; once all are dropped the
+        // connections are drained. (hyper-util's GracefulShutdown does not
+        // take the upgradeable connections WebSocket needs.)
+        let (open, mut drained) = mpsc::channel::<()>(1);
         loop {
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 biased;
                 _ = stopped.changed() => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(accepted) => accepted,
                     Err(_) => {
                         // EMFILE and friends: back off instead of spinning.
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -101,13 +116,29 @@ fn run_worker(
                     }
                 },
             };
-            let connection =
-                graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+            let service = make(peer, local);
+            // Upgrades (WebSocket) are handed back to the service; without one
+            // this is the plain HTTP/1 connection.
+            let connection = http
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let (open, mut stopping) = (open.clone(), stopped.clone());
             tokio::spawn(async move {
-                let _ = connection.await;
+                let mut connection = std::pin::pin!(connection);
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    _ = stopping.changed() => {
+                        // Finish the request in flight, then close; an idle
+                        // keep-alive connection closes at once.
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                    }
+                }
+                drop(open);
             });
         }
         drop(listener);
-        let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+        drop(open);
+        let _ = tokio::time::timeout(grace, drained.recv()).await;
     });
 }

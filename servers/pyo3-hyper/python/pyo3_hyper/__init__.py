@@ -12,6 +12,11 @@ Routing, body limits and the contract's error answers (404, 405 + Allow,
 413, 415, 400) happen in Rust on tokio threads. Python handlers run on one
 interpreter thread with an asyncio loop; `static` and `static_json` routes
 never touch the interpreter.
+
+`serve` and `start` also take the apps people already have: an ASGI 3 app
+(FastAPI, Starlette, Django's ASGI handler; `pyo3_hyper.asgi`) or a WSGI app
+(Flask, Django's WSGI handler; `pyo3_hyper.wsgi`). From the shell:
+`python -m pyo3_hyper main:app`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from ._core import HTTPError, Request, Response
 # A handler, returned unchanged by the route decorators so it keeps its own type.
 _H = TypeVar("_H", bound=Callable[..., Any])
 
-__all__ = ["App", "HTTPError", "Request", "Response", "Server", "serve", "start"]
+__all__ = ["App", "HTTPError", "INTERFACES", "Request", "Response", "Server", "interface_of", "serve", "start"]
 
 logger = logging.getLogger("pyo3_hyper")
 
@@ -154,9 +159,55 @@ def _default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def start(app: App, host: str = "127.0.0.1", port: int = 0, workers: int | None = None, shutdown_timeout: float = 5.0) -> Server:
-    """Serves `app` in the background; `port=0` picks a free port (`server.port`)."""
-    return Server(app, host, port, workers or _default_workers(), shutdown_timeout)
+INTERFACES = ("auto", "native", "asgi", "wsgi")
+
+
+def interface_of(app: object) -> str:
+    """`native` for an `App`, `asgi` for an ASGI 3 callable (an `async def`
+    function or an object whose `__call__` is one), `wsgi` for any other
+    callable."""
+    if isinstance(app, App):
+        return "native"
+    call = type(app).__call__ if callable(app) and not inspect.isroutine(app) else None
+    if inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call):
+        return "asgi"
+    if callable(app):
+        return "wsgi"
+    raise TypeError(f"not an app: {type(app).__name__} is neither a pyo3_hyper.App nor callable (ASGI or WSGI)")
+
+
+def start(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    workers: int | None = None,
+    shutdown_timeout: float = 5.0,
+    *,
+    interface: str = "auto",
+    **options: Any,
+) -> Any:
+    """Serves `app` in the background; `port=0` picks a free port (`server.port`).
+    `interface`: `auto` (from the app's type, `interface_of`), `native`, `asgi`
+    or `wsgi`; `options` go to the ASGI server (`lifespan`, `root_path`,
+    `server_header`, `loop`) or the WSGI server (`threads`, `root_path`,
+    `server_header`)."""
+    if interface not in INTERFACES:
+        raise ValueError(f"interface must be one of {', '.join(INTERFACES)}, not {interface!r}")
+    kind = interface_of(app) if interface == "auto" else interface
+    workers = workers or _default_workers()
+    if kind == "asgi":
+        from .asgi import AsgiServer
+
+        return AsgiServer(app, host, port, workers, shutdown_timeout, **options)
+    if kind == "wsgi":
+        from .wsgi import WsgiServer
+
+        return WsgiServer(app, host, port, workers, shutdown_timeout, **options)
+    if options:
+        raise TypeError(f"the native interface takes no {', '.join(sorted(options))}")
+    if not isinstance(app, App):
+        raise TypeError(f"interface 'native' needs a pyo3_hyper.App, not {type(app).__name__}")
+    return Server(app, host, port, workers, shutdown_timeout)
 
 
 class _Terminated(Exception):
@@ -167,12 +218,25 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise _Terminated
 
 
-def serve(app: App, host: str = "127.0.0.1", port: int = 8080, workers: int | None = None, shutdown_timeout: float = 5.0) -> None:
-    """Serves until Ctrl-C or SIGTERM, then stops cleanly and returns."""
-    server = start(app, host, port, workers, shutdown_timeout)
+def serve(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    workers: int | None = None,
+    shutdown_timeout: float = 5.0,
+    *,
+    interface: str = "auto",
+    on_ready: Callable[[Any], None] | None = None,
+    **options: Any,
+) -> None:
+    """Serves until Ctrl-C or SIGTERM, then stops cleanly and returns. Takes
+    what `start` takes; `on_ready(server)` runs once it serves."""
+    server = start(app, host, port, workers, shutdown_timeout, interface=interface, **options)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if main else None
     try:
+        if on_ready is not None:
+            on_ready(server)
         while not server.wait(1.0):
             pass
     except (KeyboardInterrupt, _Terminated):

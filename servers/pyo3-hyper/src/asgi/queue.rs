@@ -1,0 +1,90 @@
+//! Tokio threads → the interpreter thread, without the GIL: items go onto
+//! an mpsc queue and one byte on a socketpair wakes the asyncio loop that
+//! watches the other end, only when it may be asleep (the same scheme as
+//! `crate::dispatch::Bridge`, for the ASGI and WSGI events).
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+
+pub struct Queue<T> {
+    tx: mpsc::Sender<T>,
+    rx: Mutex<mpsc::Receiver<T>>,
+    wake: UnixStream,
+    waker: UnixStream,
+    /// Set once a wake byte is in flight; the interpreter clears it before draining.
+    notified: AtomicBool,
+    closed: AtomicBool,
+}
+
+impl<T> Queue<T> {
+    pub fn new() -> std::io::Result<Self> {
+        let (wake, waker) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        waker.set_nonblocking(true)?;
+        let (tx, rx) = mpsc::channel();
+        Ok(Queue {
+            tx,
+            rx: Mutex::new(rx),
+            wake,
+            waker,
+            notified: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Queues an item; false once the interpreter side is closed.
+    pub fn push(&self, item: T) -> bool {
+        if self.closed.load(Ordering::Acquire) {
+            return false;
+        }
+        if self.tx.send(item).is_err() {
+            return false;
+        }
+        self.wake();
+        true
+    }
+
+    pub fn wake(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // Non-blocking: a full socket buffer already means "wake up".
+            let _ = (&self.wake).write(&[1]);
+        }
+    }
+
+    /// The descriptor the event loop watches.
+    pub fn fd(&self) -> RawFd {
+        self.waker.as_raw_fd()
+    }
+
+    /// Up to `max` items; call on the interpreter thread after its wake-up.
+    /// When more remain, the loop is woken again so it comes back after its
+    /// other callbacks.
+    pub fn drain(&self, max: usize) -> Vec<T> {
+        let mut sink = [0u8; 64];
+        while matches!((&self.waker).read(&mut sink), Ok(n) if n > 0) {}
+        self.notified.store(false, Ordering::Release);
+        let rx = self.rx.lock().expect("only the loop thread drains");
+        let mut items = Vec::new();
+        while items.len() < max {
+            match rx.try_recv() {
+                Ok(item) => items.push(item),
+                Err(_) => return items,
+            }
+        }
+        self.wake();
+        items
+    }
+
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.notified.store(false, Ordering::Release);
+        self.wake();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
