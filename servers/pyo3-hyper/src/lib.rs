@@ -9,6 +9,7 @@ mod reply;
 mod router;
 mod server;
 mod service;
+mod wsgi;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
@@ -231,5 +232,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pyobjects::Response>()?;
     pyobjects::add_http_error(m)?;
     asgi::register(m)?;
+    wsgi::register(m)?;
     Ok(())
 }

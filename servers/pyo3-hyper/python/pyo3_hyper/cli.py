@@ -134,7 +134,8 @@ def _options(args: argparse.Namespace, interface: str) -> dict[str, Any]:
     if interface == "asgi":
         return {"lifespan": args.lifespan, "root_path": args.root_path, "server_header": args.server_header, "loop": args.loop}
     if interface == "wsgi":
-        options = {"root_path": args.root_path, "server_header": args.server_header}
+        multiprocess = args.processes is not None and args.processes > 1
+        options = {"root_path": args.root_path, "server_header": args.server_header, "multiprocess": multiprocess}
         if args.threads:
             options["threads"] = args.threads
         return options

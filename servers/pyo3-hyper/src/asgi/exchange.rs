@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
@@ -62,18 +62,30 @@ pub struct Waiters {
     pub send: Option<Py<PyAny>>,
 }
 
+/// Who waits on an exchange: tasks on the asyncio loop (ASGI), woken
+/// through the event queue, or blocked threads (WSGI), woken by the condvar.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    Loop,
+    Threads,
+}
+
 pub struct Exchange {
     inner: Mutex<Inner>,
     pub waiters: Mutex<Waiters>,
     events: Arc<Queue<Event>>,
+    waiting: Waiting,
+    cond: Condvar,
 }
 
 impl Exchange {
-    pub fn new(events: Arc<Queue<Event>>) -> Arc<Self> {
+    pub fn new(events: Arc<Queue<Event>>, waiting: Waiting) -> Arc<Self> {
         Arc::new(Exchange {
             inner: Mutex::new(Inner::default()),
             waiters: Mutex::new(Waiters::default()),
             events,
+            waiting,
+            cond: Condvar::new(),
         })
     }
 
@@ -81,9 +93,19 @@ impl Exchange {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Tells the interpreter to look at this exchange's waiters again.
+    /// Blocks a WSGI thread until a wake-up (call without the GIL).
+    pub fn wait<'a>(&self, guard: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
+        self.cond.wait(guard).unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Tells the waiting side to look at this exchange again.
     pub fn post_wake(self: &Arc<Self>) {
-        let _ = self.events.push(Event::Wake(self.clone()));
+        match self.waiting {
+            Waiting::Loop => {
+                let _ = self.events.push(Event::Wake(self.clone()));
+            }
+            Waiting::Threads => self.cond.notify_all(),
+        }
     }
 
     /// The client is gone: wake whatever the app waits on.

@@ -172,6 +172,7 @@ impl AsgiServer {
         let shared = Arc::new(service::Shared {
             config: config.clone(),
             events: events.clone(),
+            waiting: exchange::Waiting::Loop,
         });
         let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
         let running = py

@@ -78,6 +78,13 @@ impl<T> Queue<T> {
         items
     }
 
+    /// The next item for a blocked thread (WSGI's pool), waiting at most
+    /// `timeout`; call without the GIL.
+    pub fn next_blocking(&self, timeout: std::time::Duration) -> Option<T> {
+        let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
+        rx.recv_timeout(timeout).ok()
+    }
+
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.notified.store(false, Ordering::Release);

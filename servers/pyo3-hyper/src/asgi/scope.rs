@@ -150,6 +150,12 @@ pub fn decode_path(raw: &str) -> Cow<'_, str> {
     if !raw.contains('%') {
         return Cow::Borrowed(raw);
     }
+    Cow::Owned(String::from_utf8_lossy(&decode_path_bytes(raw)).into_owned())
+}
+
+/// The path's bytes with `%XX` sequences decoded (WSGI's PATH_INFO); a `%`
+/// not followed by two hex digits stays as it is.
+pub fn decode_path_bytes(raw: &str) -> Vec<u8> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -164,7 +170,7 @@ pub fn decode_path(raw: &str) -> Cow<'_, str> {
         out.push(bytes[i]);
         i += 1;
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    out
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -178,7 +184,7 @@ fn hex(b: u8) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::decode_path;
+    use super::{decode_path, decode_path_bytes};
 
     #[test]
     fn percent_and_utf8_decoded() {
@@ -191,5 +197,7 @@ mod tests {
         assert_eq!(decode_path("/%zz%4"), "/%zz%4");
         // Invalid UTF-8 after decoding.
         assert_eq!(decode_path("/%FF"), "/\u{FFFD}");
+        assert_eq!(decode_path_bytes("/%FF%41"), b"/\xffA");
+        assert_eq!(decode_path_bytes("/end%4"), b"/end%4");
     }
 }

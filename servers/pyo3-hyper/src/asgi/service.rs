@@ -17,7 +17,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_workers::guard::{Guard, Refusal};
 use tokio::sync::oneshot;
 
-use super::exchange::{self, AsgiBody, Exchange, READ_AHEAD};
+use super::exchange::{self, AsgiBody, Exchange, Waiting, READ_AHEAD};
 use super::queue::Queue;
 use super::{Config, Event};
 
@@ -38,6 +38,8 @@ pub struct Job {
 pub struct Shared {
     pub config: Arc<Config>,
     pub events: Arc<Queue<Event>>,
+    /// ASGI (the asyncio loop) or WSGI (a pool of threads) takes the jobs.
+    pub waiting: Waiting,
 }
 
 type Reply = Response<AsgiBody>;
@@ -101,8 +103,11 @@ async fn handle(
     local: SocketAddr,
     mut req: Request<Incoming>,
 ) -> Result<Reply, Infallible> {
-    let exchange = Exchange::new(shared.events.clone());
-    let websocket = super::ws::upgrade_of(&mut req);
+    let exchange = Exchange::new(shared.events.clone(), shared.waiting);
+    let websocket = match shared.waiting {
+        Waiting::Loop => super::ws::upgrade_of(&mut req),
+        Waiting::Threads => None,
+    };
     let (head, mut body) = req.into_parts();
     let expects_continue = head
         .headers
