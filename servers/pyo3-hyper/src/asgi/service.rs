@@ -114,12 +114,17 @@ async fn handle(
         .get(EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     // The body bytes that came with the head: a small request is handed over
-    // whole, so the app's first receive() needs no second trip.
+    // whole, so the app's first receive() needs no second trip. hyper moves
+    // body bytes from its read buffer into `body` only after this future
+    // yields once (in the same connection task): yield once, look again,
+    // and then go with what is there (a slow client's body streams later).
     let mut first = Bytes::new();
     let mut more_body = !body.is_end_stream();
     if more_body && !expects_continue {
         let mut taken = BytesMut::new();
         let mut ended = false;
+        let mut yielded = false;
+        let mut failed = false;
         std::future::poll_fn(|cx| {
             while taken.len() < READ_AHEAD {
                 match Pin::new(&mut body).poll_frame(cx) {
@@ -128,12 +133,18 @@ async fn handle(
                             taken.extend_from_slice(&data);
                         }
                     }
-                    // A broken body: the pump meets the error again and
-                    // reports it to the app.
-                    Poll::Ready(Some(Err(_))) => break,
+                    Poll::Ready(Some(Err(_))) => {
+                        failed = true;
+                        break;
+                    }
                     Poll::Ready(None) => {
                         ended = true;
                         break;
+                    }
+                    Poll::Pending if !yielded => {
+                        yielded = true;
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
                     Poll::Pending => break,
                 }
@@ -143,8 +154,16 @@ async fn handle(
         .await;
         first = taken.freeze();
         more_body = !(ended || body.is_end_stream());
+        if failed {
+            // A broken body (bad chunked framing): the app gets what came,
+            // then `http.disconnect`, never a body that looks whole.
+            let mut inner = exchange.lock();
+            inner.body_end = true;
+            inner.body_failed = true;
+            more_body = true;
+        }
     }
-    if more_body {
+    if more_body && !exchange.lock().body_end {
         tokio::spawn(exchange::pump(exchange.clone(), body, expects_continue));
     }
     let (tx, rx) = oneshot::channel();
