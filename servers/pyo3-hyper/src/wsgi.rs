@@ -40,6 +40,7 @@ pub struct WsgiServer {
 #[pymethods]
 impl WsgiServer {
     #[new]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments
     #[pyo3(signature = (host, port, workers, shutdown_timeout, server_header, root_path, multiprocess))]
     fn new(
         py: Python<'_>,

@@ -39,7 +39,7 @@ class LifespanFailed(RuntimeError):
     `--lifespan on` mode); the message is the app's."""
 
 
-async def _run(app: ASGIApp, scope: Scope, cycle: _core.HttpCycle) -> None:
+async def _run(app: ASGIApp, scope: Scope, cycle: _core.HttpCycle | _core.WsCycle) -> None:
     """One request's task: the app, then the server's side of the ending."""
     try:
         await app(scope, cycle.receive, cycle.send)
@@ -60,7 +60,7 @@ async def _run(app: ASGIApp, scope: Scope, cycle: _core.HttpCycle) -> None:
             logger.error("ASGI callable returned without completing the response")
 
 
-async def _receive_later(future: asyncio.Future[None], cycle: _core.HttpCycle) -> Message:
+async def _receive_later(future: asyncio.Future[None], cycle: _core.HttpCycle | _core.WsCycle) -> Message:
     """receive() when nothing was there yet: wait for the tokio side's
     wake-up, then look again."""
     await future

@@ -52,12 +52,16 @@ impl Ready {
         })
     }
 
-    fn send(&self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let _ = value;
         self.__next__(py)
     }
 }
 
-fn ready<'py>(py: Python<'py>, value: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+pub fn ready<'py>(
+    py: Python<'py>,
+    value: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(Bound::new(
         py,
         Ready {
@@ -103,14 +107,17 @@ pub fn start(py: Python<'_>, ctx: &Arc<PyCtx>, config: &Arc<Config>, job: Job) -
         websocket,
     } = job;
     if let Some(upgrade) = websocket {
-        return super::ws::start(py, ctx, head, peer, local, exchange, reply, upgrade);
+        return super::ws::start(py, ctx, config, head, peer, local, exchange, reply, upgrade);
     }
     let scope = scope::build(py, ctx, Kind::Http, &head, peer, local)?;
     let cycle = HttpCycle {
         exchange,
         ctx: ctx.clone(),
         config: config.clone(),
-        first: Some((body, more_body)),
+        // Nothing yet but more to come: the first receive() waits for bytes
+        // (and asks for them, which sends a `100 Continue` the client waits
+        // for) instead of handing out an empty chunk.
+        first: (!(body.is_empty() && more_body)).then_some((body, more_body)),
         body_done: false,
         reply: Some(reply),
         state: State::Init,
@@ -137,7 +144,7 @@ pub fn wake(py: Python<'_>, exchange: &Exchange) {
 
 /// A future the app stopped waiting for (its task was cancelled) is
 /// already done: leave it.
-fn resolve(py: Python<'_>, future: &Bound<'_, PyAny>) {
+pub fn resolve(py: Python<'_>, future: &Bound<'_, PyAny>) {
     let done = future
         .call_method0(intern!(py, "done"))
         .and_then(|d| d.is_truthy())

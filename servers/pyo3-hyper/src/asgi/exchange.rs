@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use pyo3::prelude::*;
+use tokio_tungstenite::tungstenite::Message;
 
 use super::queue::Queue;
 use super::Event;
@@ -52,6 +53,12 @@ pub struct Inner {
     pub complete: bool,
     /// The client went away (or hyper dropped the exchange).
     pub disconnected: bool,
+    // WebSocket, after the upgrade: whole messages each way.
+    pub ws_in: VecDeque<Message>,
+    pub ws_out: VecDeque<Message>,
+    pub ws_out_queued: usize,
+    /// The WebSocket ended: the close code and reason for `websocket.disconnect`.
+    pub ws_closed: Option<(u16, String)>,
 }
 
 /// Asyncio futures of the app waiting in receive() or send(); only the

@@ -79,6 +79,7 @@ impl AsgiDispatcher {
     }
 
     /// Called on the loop thread before the first `run_ready`.
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments
     #[pyo3(signature = (app, runner, receive_later, event_loop, state, root_path))]
     fn bind(
         &self,
@@ -238,6 +239,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<AsgiDispatcher>()?;
     m.add_class::<cycle::HttpCycle>()?;
     m.add_class::<cycle::Ready>()?;
+    m.add_class::<ws::WsCycle>()?;
     m.add(
         "ClientDisconnected",
         m.py().get_type::<cycle::ClientDisconnected>(),

@@ -104,9 +104,9 @@ async fn handle(
     mut req: Request<Incoming>,
 ) -> Result<Reply, Infallible> {
     let exchange = Exchange::new(shared.events.clone(), shared.waiting);
-    let websocket = match shared.waiting {
-        Waiting::Loop => super::ws::upgrade_of(&mut req),
-        Waiting::Threads => None,
+    let (websocket, on_upgrade) = match shared.waiting {
+        Waiting::Loop => super::ws::upgrade_of(&mut req).unzip(),
+        Waiting::Threads => (None, None),
     };
     let (head, mut body) = req.into_parts();
     let expects_continue = head
@@ -181,7 +181,7 @@ async fn handle(
         return Ok(unavailable(&shared.config));
     }
     let mut answering = Answering {
-        exchange,
+        exchange: exchange.clone(),
         armed: true,
     };
     let res = rx.await;
@@ -189,7 +189,14 @@ async fn handle(
     // client that leaves mid-stream.
     answering.armed = false;
     // An error: the interpreter dropped the exchange unanswered (it stopped).
-    Ok(res.unwrap_or_else(|_| unavailable(&shared.config)))
+    let res = res.unwrap_or_else(|_| unavailable(&shared.config));
+    if let Some(on_upgrade) = on_upgrade {
+        if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+            // hyper hands over the connection once it has sent the 101.
+            tokio::spawn(super::ws::session(on_upgrade, exchange));
+        }
+    }
+    Ok(res)
 }
 
 fn unavailable(config: &Config) -> Reply {
