@@ -187,7 +187,7 @@ impl Server {
             )
         };
         let running = py
-            .detach(|| server::start(Arc::new(make), addr, workers, grace))
+            .detach(|| server::start(Arc::new(make), addr, workers, grace, None))
             .map_err(|e| PyOSError::new_err(format!("cannot serve on {addr}: {e}")))?;
         Ok(Server {
             port: running.port,

@@ -29,11 +29,17 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
 }
 
+/// Runs on a worker thread each time its runtime is about to sleep: where
+/// the ASGI server wakes the interpreter once for everything queued
+/// meanwhile, instead of once per request.
+pub type OnPark = Arc<dyn Fn() + Send + Sync>;
+
 pub fn start<M, S, B>(
     make: Arc<M>,
     addr: SocketAddr,
     workers: usize,
     grace: Duration,
+    on_park: Option<OnPark>,
 ) -> io::Result<Running>
 where
     M: MakeService<S>,
@@ -52,11 +58,11 @@ where
     let (stop, stopped) = watch::channel(false);
     let mut threads = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
-        let (make, stopped) = (make.clone(), stopped.clone());
+        let (make, stopped, on_park) = (make.clone(), stopped.clone(), on_park.clone());
         threads.push(
             std::thread::Builder::new()
                 .name(format!("pyo3-hyper-{i}"))
-                .spawn(move || run_worker(listener, make, stopped, grace))?,
+                .spawn(move || run_worker(listener, make, stopped, grace, on_park))?,
         );
     }
     Ok(Running {
@@ -82,14 +88,19 @@ fn run_worker<M, S, B>(
     make: Arc<M>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
+    on_park: Option<OnPark>,
 ) where
     M: MakeService<S>,
     S: Service<Request<Incoming>, Response = Response<B>, Future: Send + 'static> + Send + 'static,
     S::Error: Into<Box<dyn StdError + Send + Sync>>,
     B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
 {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_all();
+    if let Some(on_park) = on_park {
+        builder.on_thread_park(move || on_park());
+    }
+    let runtime = builder
         .build()
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {

@@ -17,11 +17,11 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use tokio::sync::oneshot;
 
 use crate::asgi::cycle::{internal_error, ClientDisconnected};
 use crate::asgi::exchange::{AsgiBody, Exchange, Streamed, Waiting, HIGH_WATER, READ_AHEAD};
 use crate::asgi::queue::Queue;
+use crate::asgi::reply::ReplyTo;
 use crate::asgi::service::{self, Job};
 use crate::asgi::{bind_error, resolve, Config, Event};
 use crate::server;
@@ -160,7 +160,7 @@ pub struct WsgiRequest {
     /// The exchange has no more body bytes (or the job came whole).
     body_done: bool,
     exchange: Arc<Exchange>,
-    reply: Option<oneshot::Sender<Response<AsgiBody>>>,
+    reply: Option<ReplyTo>,
     config: Arc<Config>,
     root_path: String,
     multiprocess: bool,

@@ -14,9 +14,9 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyStopIteration, PyTypeError, 
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use tokio::sync::oneshot;
 
 use super::exchange::{AsgiBody, Exchange, Streamed, HIGH_WATER, READ_AHEAD};
+use super::reply::ReplyTo;
 use super::scope::{self, Kind};
 use super::service::Job;
 use super::{Config, PyCtx};
@@ -90,7 +90,7 @@ pub struct HttpCycle {
     first: Option<(Bytes, bool)>,
     /// `more_body: False` was delivered: receive() now waits for the end.
     body_done: bool,
-    reply: Option<oneshot::Sender<Response<AsgiBody>>>,
+    reply: Option<ReplyTo>,
     state: State,
 }
 
@@ -264,7 +264,7 @@ impl HttpCycle {
                     AsgiBody::full(body)
                 };
                 let reply = self.reply.take().expect("one reply per request");
-                if reply.send(head.map(|()| body)).is_err() {
+                if reply.defer(py, head.map(|()| body), &self.ctx.flush)?.is_err() {
                     self.exchange.disconnect();
                     return Err(ClientDisconnected::new_err("the client has disconnected"));
                 }
@@ -299,11 +299,12 @@ impl HttpCycle {
     #[pyo3(signature = (error=None))]
     fn finish(&mut self, py: Python<'_>, error: Option<&Bound<'_, PyAny>>) -> bool {
         let _ = error;
-        let unfinished = !matches!(self.state, State::Done);
+        // An app that stops answering a client that has gone is no error.
+        let unfinished = !matches!(self.state, State::Done) && !self.exchange.lock().disconnected;
         match std::mem::replace(&mut self.state, State::Done) {
             State::Init | State::Started(_) => {
                 if let Some(reply) = self.reply.take() {
-                    let _ = reply.send(internal_error(&self.config));
+                    let _ = reply.defer(py, internal_error(&self.config), &self.ctx.flush);
                 }
             }
             State::Streaming => {

@@ -10,6 +10,7 @@
 pub mod cycle;
 pub mod exchange;
 pub mod queue;
+pub mod reply;
 pub mod scope;
 pub mod service;
 pub mod ws;
@@ -58,6 +59,8 @@ pub struct PyCtx {
     pub asgi: Py<PyDict>,
     pub root_path: Py<PyString>,
     pub root_path_raw: Vec<u8>,
+    /// Wakes the tokio workers for the responses of one loop turn.
+    pub flush: Py<reply::Flush>,
     /// The `server` tuple of the last local address seen (there is one per
     /// listener, so this nearly always hits).
     pub server: Mutex<Option<(SocketAddr, Py<PyAny>)>>,
@@ -101,6 +104,10 @@ impl AsgiDispatcher {
             app,
             runner,
             receive_later,
+            flush: Py::new(
+                py,
+                reply::Flush::new(event_loop.getattr("call_soon")?.unbind()),
+            )?,
             create_future: event_loop.getattr("create_future")?.unbind(),
             create_task: event_loop.getattr("create_task")?.unbind(),
             state,
@@ -122,7 +129,9 @@ impl AsgiDispatcher {
             .get()
             .ok_or_else(|| PyRuntimeError::new_err("bind() first"))?;
         let events = self.events.drain(BATCH);
-        let drained = events.is_empty();
+        // Fewer than a batch: the queue was empty when drained (`drain`
+        // wakes the loop again otherwise).
+        let drained = events.len() < BATCH;
         for event in events {
             match event {
                 Event::Request(job) => cycle::start(py, ctx, &self.config, *job)?,

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
 pub struct Queue<T> {
@@ -16,8 +16,14 @@ pub struct Queue<T> {
     waker: UnixStream,
     /// Set once a wake byte is in flight; the interpreter clears it before draining.
     notified: AtomicBool,
+    /// Items pushed by tokio workers since the last wake-up.
+    deferred: AtomicUsize,
     closed: AtomicBool,
 }
+
+/// Items a tokio worker queues before it wakes the interpreter anyway,
+/// even if it has not parked yet.
+const DEFER_AT_MOST: usize = 64;
 
 impl<T> Queue<T> {
     pub fn new() -> std::io::Result<Self> {
@@ -31,11 +37,14 @@ impl<T> Queue<T> {
             wake,
             waker,
             notified: AtomicBool::new(false),
+            deferred: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
         })
     }
 
-    /// Queues an item; false once the interpreter side is closed.
+    /// Queues an item; false once the interpreter side is closed. On a
+    /// tokio worker the wake-up waits for `flush` (the worker about to
+    /// park): one wake-up, so one switch of a shared core, per batch.
     pub fn push(&self, item: T) -> bool {
         if self.closed.load(Ordering::Acquire) {
             return false;
@@ -43,8 +52,21 @@ impl<T> Queue<T> {
         if self.tx.send(item).is_err() {
             return false;
         }
-        self.wake();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            if self.deferred.fetch_add(1, Ordering::AcqRel) + 1 >= DEFER_AT_MOST {
+                self.flush();
+            }
+        } else {
+            self.wake();
+        }
         true
+    }
+
+    /// Wakes the interpreter if items wait since the last wake-up.
+    pub fn flush(&self) {
+        if self.deferred.swap(0, Ordering::AcqRel) > 0 {
+            self.wake();
+        }
     }
 
     pub fn wake(&self) {

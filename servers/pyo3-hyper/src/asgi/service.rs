@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 
 use super::exchange::{self, AsgiBody, Exchange, Waiting, READ_AHEAD};
 use super::queue::Queue;
+use super::reply::ReplyTo;
 use super::{Config, Event};
 
 /// What the interpreter needs to run the app on one request.
@@ -30,7 +31,7 @@ pub struct Job {
     pub body: Bytes,
     pub more_body: bool,
     pub exchange: Arc<Exchange>,
-    pub reply: oneshot::Sender<Response<AsgiBody>>,
+    pub reply: ReplyTo,
     /// An `Upgrade: websocket` request: the upgrade future and the key.
     pub websocket: Option<super::ws::Upgrade>,
 }
@@ -51,6 +52,7 @@ pub fn start(
     workers: usize,
     grace: std::time::Duration,
 ) -> std::io::Result<crate::server::Running> {
+    let shared_events = shared.events.clone();
     let make = move |peer, local| {
         let (for_service, for_refusal) = (shared.clone(), shared.clone());
         Guard::new(
@@ -58,7 +60,11 @@ pub fn start(
             move |r| refusal(&for_refusal.config, r),
         )
     };
-    crate::server::start(Arc::new(make), addr, workers, grace)
+    // Requests queued while a worker ran wake the interpreter once, when
+    // the worker has nothing left to do.
+    let events = shared_events;
+    let on_park: crate::server::OnPark = Arc::new(move || events.flush());
+    crate::server::start(Arc::new(make), addr, workers, grace, Some(on_park))
 }
 
 /// The guard's refusals carry the arena's error bodies, as on the native
@@ -174,7 +180,7 @@ async fn handle(
         body: first,
         more_body,
         exchange: exchange.clone(),
-        reply: tx,
+        reply: ReplyTo::new(tx, super::reply::inbox()),
         websocket,
     };
     if !shared.events.push(Event::Request(Box::new(job))) {

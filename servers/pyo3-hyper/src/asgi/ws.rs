@@ -27,7 +27,6 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -36,6 +35,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::cycle::{internal_error, ready, ClientDisconnected};
 use super::exchange::{AsgiBody, Exchange, HIGH_WATER, LOW_WATER};
+use super::reply::ReplyTo;
 use super::scope::{self, Kind};
 use super::{Config, PyCtx};
 
@@ -97,7 +97,7 @@ pub struct WsCycle {
     ctx: Arc<PyCtx>,
     config: Arc<Config>,
     key: HeaderValue,
-    reply: Option<oneshot::Sender<Response<AsgiBody>>>,
+    reply: Option<ReplyTo>,
     state: State,
 }
 
@@ -110,7 +110,7 @@ pub fn start(
     peer: SocketAddr,
     local: SocketAddr,
     exchange: Arc<Exchange>,
-    reply: oneshot::Sender<Response<AsgiBody>>,
+    reply: ReplyTo,
     upgrade: Upgrade,
 ) -> PyResult<()> {
     let scope = scope::build(py, ctx, Kind::WebSocket, &head, peer, local)?;
@@ -218,7 +218,7 @@ impl WsCycle {
             ("websocket.accept", State::Connecting | State::Handshake) => {
                 let res = self.accept(py, message)?;
                 self.state = State::Accepted;
-                self.answer(res)?;
+                self.answer(py, res)?;
                 ready(py, None)
             }
             ("websocket.close", State::Connecting | State::Handshake) => {
@@ -229,7 +229,7 @@ impl WsCycle {
                 if let Some(server) = &self.config.server_header {
                     res.headers_mut().insert(SERVER, server.clone());
                 }
-                self.answer(res)?;
+                self.answer(py, res)?;
                 self.exchange.lock().complete = true;
                 ready(py, None)
             }
@@ -275,7 +275,7 @@ impl WsCycle {
     /// raised) or 403 (it returned); an open WebSocket closes, with 1011
     /// if the app raised.
     #[pyo3(signature = (error=None))]
-    fn finish(&mut self, error: Option<&Bound<'_, PyAny>>) -> bool {
+    fn finish(&mut self, py: Python<'_>, error: Option<&Bound<'_, PyAny>>) -> bool {
         match self.state {
             State::Connecting | State::Handshake => {
                 if let Some(reply) = self.reply.take() {
@@ -286,7 +286,7 @@ impl WsCycle {
                         *res.status_mut() = StatusCode::FORBIDDEN;
                         res
                     };
-                    let _ = reply.send(res);
+                    let _ = reply.defer(py, res, &self.ctx.flush);
                 }
                 self.exchange.lock().complete = true;
             }
@@ -341,12 +341,12 @@ impl WsCycle {
         Ok(res)
     }
 
-    fn answer(&mut self, res: Response<AsgiBody>) -> PyResult<()> {
+    fn answer(&mut self, py: Python<'_>, res: Response<AsgiBody>) -> PyResult<()> {
         let reply = self
             .reply
             .take()
             .ok_or_else(|| PyRuntimeError::new_err("the handshake is already answered"))?;
-        if reply.send(res).is_err() {
+        if reply.defer(py, res, &self.ctx.flush)?.is_err() {
             self.exchange.disconnect();
             return Err(ClientDisconnected::new_err("the client has disconnected"));
         }
