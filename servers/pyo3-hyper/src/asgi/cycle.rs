@@ -13,6 +13,7 @@ use hyper::{Response, StatusCode};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyStopIteration, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use super::exchange::{AsgiBody, Exchange, Streamed, HIGH_WATER, READ_AHEAD};
@@ -62,10 +63,16 @@ pub fn ready<'py>(
     py: Python<'py>,
     value: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // Done with None: one shared, stateless object (every send() returns it).
+    static DONE: PyOnceLock<Py<Ready>> = PyOnceLock::new();
+    let Some(value) = value else {
+        let done = DONE.get_or_try_init(py, || Py::new(py, Ready { value: None }))?;
+        return Ok(done.bind(py).clone().into_any());
+    };
     Ok(Bound::new(
         py,
         Ready {
-            value: value.map(Bound::unbind),
+            value: Some(value.unbind()),
         },
     )?
     .into_any())
