@@ -29,16 +29,18 @@ import shutil
 import socket
 import subprocess
 import time
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import tools
 from .errors import ToolError
-from .paths import ROOT, TARGET_DIR
+from .paths import CONTRACT_FILE, ROOT, TARGET_DIR
 
 DATABASE_URL_ENV = "ARENA_DATABASE_URL"
 DB_NAME, DB_USER, DB_PASSWORD = "hello_world", "benchmarkdbuser", "benchmarkdbpass"
-WORLD_ROWS = 10_000
+# Rows of `world` (ids 1..=WORLD_ROWS): the contract's number (crates/api-model/contract.toml).
+WORLD_ROWS: int = tomllib.loads(CONTRACT_FILE.read_text())["database"]["world_rows"]
 # TechEmpower's fortune table, the text exactly as its verifier expects it.
 FORTUNES = (
     "fortune: No such file or directory",

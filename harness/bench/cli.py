@@ -36,6 +36,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         client_host=args.client_host,
         server_address=args.server_address,
         ssh_options=tuple(args.ssh_option),
+        db_cpus=args.db_cpus,
+        database_url=args.database_url,
         **({"scenarios_file": args.scenarios_file} if args.scenarios_file else {}),
     )
     return 0
@@ -76,6 +78,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     b.add_argument("--scenarios", type=_names, default=None, help="comma-separated scenarios")
     b.add_argument("--server-cpus", type=_cpus, default=None, help="CPUs for the server, e.g. 0 or 0-3")
     b.add_argument("--client-cpus", type=_cpus, default=None, help="CPUs for the load generator, e.g. 1 or 4-7")
+    b.add_argument(
+        "--db-cpus",
+        type=_cpus,
+        default=None,
+        help="CPUs for PostgreSQL when the bench runs it (default: the load generator's when it is local, e.g. CPU 1 of 2)",
+    )
+    b.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="use this PostgreSQL (postgres://USER:PASSWORD@HOST:PORT/DBNAME, seeded with the arena's tables) instead "
+        "of starting the private cluster: not started, pinned or CPU-measured by the harness",
+    )
     b.add_argument("--workers", type=int, default=None, help="server workers (default: number of server CPUs)")
     b.add_argument("--duration", type=float, default=None, help="override the profile's measured seconds per run")
     b.add_argument("--repeats", type=int, default=None, help="override the rounds every cell runs")

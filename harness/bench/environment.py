@@ -20,6 +20,8 @@ class Framework(TypedDict):
     runtime: str
     io_model: str
     contender: bool
+    # A Rust crate (the goal of the database ceiling is stated for Rust servers); older runs lack it.
+    rust: NotRequired[bool]
 
 
 class Environment(TypedDict):
@@ -76,6 +78,7 @@ def collect(specs: list[ServerSpec], tool_versions: dict[str, str], hosts: dict[
                 "runtime": s.runtime,
                 "io_model": s.io_model,
                 "contender": s.contender,
+                "rust": s.framework_crate is not None,
             }
             for s in specs
         },

@@ -16,6 +16,8 @@ import psutil
 
 # A load generator using at least this share of its CPUs limited the run, not the server.
 CLIENT_BOUND_SHARE = 0.90
+# The database's CPUs busy for at least this share of the window limited the run: database-bound.
+DATABASE_BOUND_SHARE = 0.90
 
 
 def tree(pid: int) -> list[psutil.Process]:
@@ -116,6 +118,26 @@ def steal_share(before: Jiffies, after: Jiffies) -> float | None:
 
 def client_bound(cpu_s: float, wall_s: float, n_cpus: int) -> bool:
     return wall_s > 0 and cpu_s / (wall_s * n_cpus) >= CLIENT_BOUND_SHARE
+
+
+def db_cpus_busy(
+    pg_cpu_s: float, wall_s: float, db_cpus: set[int], client_cpu_s: float, client_cpus: set[int] | None
+) -> float | None:
+    """How busy the database's CPUs were over a window of `wall_s`: PostgreSQL's CPU time, plus the
+    load generator's when it is pinned to any of the same CPUs (on 2 cores both share CPU 1), over
+    the time of every CPU either of them could use. A load generator on other CPUs (or another
+    host: `client_cpus` None) is not counted. None without a window."""
+    shared = client_cpus is not None and bool(db_cpus & client_cpus)
+    cpus = db_cpus | client_cpus if shared and client_cpus is not None else db_cpus
+    if wall_s <= 0 or not cpus:
+        return None
+    return (pg_cpu_s + (client_cpu_s if shared else 0.0)) / (wall_s * len(cpus))
+
+
+def database_bound(busy_share: float | None) -> bool:
+    """The database's CPUs were full: the server waited on them (or on the load generator sharing
+    them), so its number is a floor, as with client-bound."""
+    return busy_share is not None and busy_share >= DATABASE_BOUND_SHARE
 
 
 @dataclass

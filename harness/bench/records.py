@@ -147,6 +147,19 @@ class RunRecord(JsonRecord, InCell):
     # replaced by a later one (its CPUs were stolen), kept for the record, left out of aggregates.
     attempt: int = 1
     superseded: bool = False
+    # Database scenarios (harness/bench/database.py): PostgreSQL's CPU over the measured window (every
+    # process of the cluster), per request and as a share of the database's CPUs; None where the
+    # database runs elsewhere (unmeasured) or the scenario has none.
+    pg_cpu_s: float | None = None
+    pg_cpu_us_per_request: float | None = None
+    pg_cpu_share: float | None = None
+    # How busy the database's CPUs were: PostgreSQL's CPU plus the load generator's when it is pinned to
+    # the same CPUs, over their time. `database_bound` when >= measure.DATABASE_BOUND_SHARE.
+    db_cpus_busy_share: float | None = None
+    database_bound: bool = False
+    # Statements PostgreSQL executed per request (pg_stat_statements): above the scenario's own
+    # count, a server spends round trips on something else (transactions, checks, re-preparing).
+    pg_statements_per_request: float | None = None
 
 
 @dataclass
@@ -179,6 +192,16 @@ class Aggregate(JsonRecord, InCell):
     # rounds reached (stats.spread).
     remeasured: int = 0
     spread: float | None = None
+    # Database scenarios: PostgreSQL per request and how busy the database's CPUs were; a cell is
+    # database-bound when any of its runs was; `pct_of_ceiling` is req/s over the ceiling row's
+    # (pgbench with the scenario's statements).
+    pg_cpu_us_per_request: Stat | None = None
+    pg_cpu_share: Stat | None = None
+    db_cpus_busy_share: Stat | None = None
+    database_bound_runs: int = 0
+    database_bound: bool = False
+    pg_statements_per_request: Stat | None = None
+    pct_of_ceiling: float | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
@@ -209,6 +232,10 @@ STAT_FIELDS = (
     "server_cpu_share",
     "server_peak_rss_bytes",
     "steal_share",
+    "pg_cpu_us_per_request",
+    "pg_cpu_share",
+    "db_cpus_busy_share",
+    "pg_statements_per_request",
 )
 
 

@@ -14,7 +14,8 @@ from typing import Any, NotRequired, TypedDict
 from ..errors import ResultsError
 from ..manifest import ServerSpec
 from ..paths import ROOT
-from . import measure, plan, runner, stats
+from . import measure, pgbench, plan, runner, stats
+from .database import redact
 from .environment import Environment
 from .records import Aggregate, Failure, RunRecord
 from .scenarios import Scenario
@@ -32,6 +33,19 @@ class HostPlace(TypedDict):
     address: NotRequired[str]
 
 
+class DatabaseInfo(TypedDict):
+    """The PostgreSQL of the database scenarios: where it ran, whether the bench started it, its
+    CPUs (None: elsewhere, unmeasured) and the ceiling's connection count."""
+
+    host: str  # "local" or the host of --database-url
+    url: str  # password hidden
+    started: bool
+    cpus: list[int] | None
+    cpu_measured: bool
+    ceiling_clients: int
+    database_bound_share: float
+
+
 class Config(TypedDict):
     profile: str
     duration_s: float
@@ -46,7 +60,8 @@ class Config(TypedDict):
     max_rounds: NotRequired[int]
     spread_bound: NotRequired[float]
     stolen_share: NotRequired[float]
-    hosts: NotRequired[dict[str, HostPlace]]  # "server", "client"
+    hosts: NotRequired[dict[str, HostPlace]]  # "server", "client", "database"
+    database: NotRequired[DatabaseInfo]
 
 
 class ScenarioInfo(TypedDict):
@@ -55,6 +70,8 @@ class ScenarioInfo(TypedDict):
     path: str
     pipeline: int
     headline: int | None
+    # A database scenario: only servers with database endpoints, and the ceiling row. Older runs lack it.
+    database: NotRequired[bool]
 
 
 class Plan(TypedDict):
@@ -67,11 +84,23 @@ class Plan(TypedDict):
     max_estimated_s: NotRequired[float]
 
 
+class DatabaseUse(TypedDict):
+    """How a server talks to PostgreSQL (its manifest's [database]), shown beside its figures."""
+
+    client: str
+    template: str
+    pipelining: bool
+    batched_updates: bool
+    notes: str | None
+
+
 class ServerStatus(TypedDict):
     name: str
     contender: bool
     status: str  # "ok" | "unavailable"
     error: str | None
+    # None: no database endpoints (the database scenarios leave the server out). Older runs lack it.
+    database: NotRequired[DatabaseUse | None]
 
 
 class RunDocument(TypedDict):
@@ -101,30 +130,43 @@ def document(
     """The record of a finished bench run: what was asked, on what machine, every run, every failure
     and the aggregates of the runs."""
     profile, chosen, specs = cfg.profile, cfg.scenarios, cfg.specs
+    config: Config = {
+        "profile": profile.name,
+        "duration_s": profile.duration_s,
+        "warmup_s": profile.warmup_s,
+        "repeats": profile.repeats,
+        "server_cpus": sorted(cfg.server_cpus),
+        "client_cpus": sorted(cfg.client_cpus),
+        "workers": cfg.workers,
+        "scenarios_file": str(scenarios_file.relative_to(ROOT) if scenarios_file.is_relative_to(ROOT) else scenarios_file),
+        "client_bound_share": measure.CLIENT_BOUND_SHARE,
+        "max_rounds": profile.cap,
+        "spread_bound": profile.spread_bound,
+        "stolen_share": stats.STOLEN_SHARE,
+        "hosts": {
+            "server": {"host": "local", "address": cfg.server_address},
+            "client": {"host": cfg.load_client.host.name},
+        },
+    }
+    if cfg.database is not None:
+        d = cfg.database
+        config["hosts"]["database"] = {"host": d.host}
+        config["database"] = {
+            "host": d.host,
+            "url": redact(d.url),
+            "started": d.started,
+            "cpus": sorted(d.cpus) if d.cpus else None,
+            "cpu_measured": d.local,
+            "ceiling_clients": pgbench.connections(cfg.workers),
+            "database_bound_share": measure.DATABASE_BOUND_SHARE,
+        }
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": runner.now(),
         "environment": environment,
-        "config": {
-            "profile": profile.name,
-            "duration_s": profile.duration_s,
-            "warmup_s": profile.warmup_s,
-            "repeats": profile.repeats,
-            "server_cpus": sorted(cfg.server_cpus),
-            "client_cpus": sorted(cfg.client_cpus),
-            "workers": cfg.workers,
-            "scenarios_file": str(scenarios_file.relative_to(ROOT) if scenarios_file.is_relative_to(ROOT) else scenarios_file),
-            "client_bound_share": measure.CLIENT_BOUND_SHARE,
-            "max_rounds": profile.cap,
-            "spread_bound": profile.spread_bound,
-            "stolen_share": stats.STOLEN_SHARE,
-            "hosts": {
-                "server": {"host": "local", "address": cfg.server_address},
-                "client": {"host": cfg.load_client.host.name},
-            },
-        },
+        "config": config,
         "plan": {
             "servers": [s.name for s in specs],
             "cells": [c.to_json() for c in plan.cells(chosen, profile.name)],
@@ -142,15 +184,32 @@ def document(
 
 
 def _scenario_info(s: Scenario) -> ScenarioInfo:
-    return {"description": s.description, "method": s.method, "path": s.path, "pipeline": s.pipeline, "headline": s.headline}
+    return {
+        "description": s.description,
+        "method": s.method,
+        "path": s.path,
+        "pipeline": s.pipeline,
+        "headline": s.headline,
+        "database": s.database,
+    }
 
 
 def _server_status(spec: ServerSpec, outcome: runner.Outcome) -> ServerStatus:
+    d = spec.database
     return {
         "name": spec.name,
         "contender": spec.contender,
         "status": "unavailable" if spec.name in outcome.unavailable else "ok",
         "error": outcome.unavailable.get(spec.name),
+        "database": None
+        if d is None
+        else {
+            "client": d.client,
+            "template": d.template,
+            "pipelining": d.pipelining,
+            "batched_updates": d.batched_updates,
+            "notes": d.notes,
+        },
     }
 
 

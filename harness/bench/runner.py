@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
@@ -14,13 +15,15 @@ from typing import TypedDict
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from .. import db
 from ..errors import HarnessError
 from ..hosts import HostError
 from ..manifest import ServerSpec
 from ..process import ServerProcess
 from ..tools import Tools
-from . import measure, oha, plan, stats, wrk
+from . import measure, oha, pgbench, plan, stats, wrk
 from .client import Client, LocalClient
+from .database import Database
 from .measure import ToolRun
 from .records import CellKey, Failure, RunRecord
 from .scenarios import Profile, Scenario
@@ -40,6 +43,8 @@ class BenchConfig:
     client: Client | None = None
     # The address the server listens on and the load generator sends to.
     server_address: str = "127.0.0.1"
+    # The PostgreSQL of the database scenarios (None: the plan has none).
+    database: Database | None = None
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -114,11 +119,16 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
     the profile allows, in plan.schedule's order."""
     specs = {s.name: s for s in cfg.specs}
     scenarios = {s.name: s for s in cfg.scenarios}
-    servers = list(dict.fromkeys(r.server for r in runs))
-    plan_cells = list(dict.fromkeys(r.cell for r in runs))
+    # Who runs each cell, in turn order: as the planned rounds have it (a database cell has only the
+    # servers with database endpoints, and its ceiling).
+    by_cell: dict[plan.Cell, list[str]] = {}
+    for r in runs:
+        who = by_cell.setdefault(r.cell, [])
+        if r.server not in who:
+            who.append(r.server)
     outcome = Outcome()
     per_run = plan.run_seconds(cfg.profile)
-    cap = len(servers) * len(plan_cells) * cfg.profile.cap
+    cap = plan.pairs(by_cell) * cfg.profile.cap
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -143,15 +153,17 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
             label = f"round {run.round}" + (f", measure {run.attempt}" if run.attempt > 1 else "")
             progress.update(task, description=f"{run.server} {run.cell.label} ({label})")
             record = None
-            if run.server not in outcome.unavailable:
+            if run.server == plan.CEILING:
+                record = measure_ceiling(cfg, scenarios[run.cell.scenario], run, outcome)
+            elif run.server not in outcome.unavailable:
                 record = measure_run(cfg, specs[run.server], scenarios[run.cell.scenario], run, outcome)
-                if record is not None:
-                    outcome.add(record)
-                    console.print(_line(record, done, expected, cap))
+            if record is not None:
+                outcome.add(record)
+                console.print(_line(record, done, expected, cap))
             progress.update(task, advance=per_run, runs=f"{done}/{expected}")
             return record
 
-        for run in plan.schedule(servers, plan_cells, cfg.profile, outcome.history):
+        for run in plan.schedule(by_cell, cfg.profile, outcome.history):
             if run.server in outcome.unavailable and run.round > cfg.profile.repeats:
                 continue  # no rounds beyond the planned ones for a server that never started
             record = step(run)
@@ -174,6 +186,9 @@ def _line(r: RunRecord, i: int, n: int, cap: int) -> str:
     if p99 is not None:
         extra = f" p99 {p99:.2f} ms"
     cb = " [yellow]client-bound[/]" if r.client_bound else ""
+    cb += " [yellow]database-bound[/]" if r.database_bound else ""
+    if r.pg_cpu_us_per_request is not None:
+        extra += f" PG {r.pg_cpu_us_per_request:.1f} µs/req"
     steal = f" [yellow]CPU stolen {100 * (r.steal_share or 0):.0f} %[/]" if stolen(r) else ""
     return f"[{i}/{n}, ≤{cap}] {r.run_id}: {rps}{extra}{cb}{steal} {state}"
 
@@ -181,7 +196,9 @@ def _line(r: RunRecord, i: int, n: int, cap: int) -> str:
 def measure_run(cfg: BenchConfig, spec: ServerSpec, scenario: Scenario, run: plan.Run, outcome: Outcome) -> RunRecord | None:
     tool_name = "oha" if run.cell.kind == "latency" else "wrk"
     record = empty_record(run, tool_name)
-    server = ServerProcess(spec, host=cfg.server_address, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir)
+    # Every server gets the database, whether it has the endpoints or not: one setting for all.
+    env = {db.DATABASE_URL_ENV: cfg.database.url} if cfg.database else None
+    server = ServerProcess(spec, host=cfg.server_address, workers=cfg.workers, cpus=cfg.server_cpus, log_dir=cfg.log_dir, env=env)
     try:
         server.start()
     except HarnessError as exc:
@@ -260,11 +277,14 @@ def _warmup(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerP
 
 
 def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: ServerProcess, record: RunRecord) -> None:
+    database = cfg.database if scenario.database else None
+    window = DatabaseWindow.open(database)
     cpu_before = measure.tree_cpu_seconds(server.pid)
     jiffies_before = measure.cpu_jiffies(cfg.server_cpus)
     res, tool, record.raw["measured"] = _drive(
         cfg, scenario, run, server, seconds=cfg.profile.duration_s, name=run.run_id, check=False
     )
+    window.close(record, requests=res.requests, client=(tool.cpu_s, cfg.client_cpus) if cfg.load_client.host.is_local else None)
     if isinstance(res, oha.OhaResult):
         record.latency_ms = res.latency_ms
     server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
@@ -285,8 +305,124 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
     # Each side's CPUs on its own host; the run counts as stolen from when either side was.
     record.server_steal_share = measure.steal_share(jiffies_before, measure.cpu_jiffies(cfg.server_cpus))
     record.client_steal_share = measure.steal_share(*tool.steal) if tool.steal else None
-    shares = [x for x in (record.server_steal_share, record.client_steal_share) if x is not None]
+    shares = [x for x in (record.server_steal_share, record.client_steal_share, window.steal_share) if x is not None]
     record.steal_share = max(shares) if shares else None
+
+
+@dataclass
+class DatabaseWindow:
+    """PostgreSQL's side of one measured window: its CPU time, statements and the steal of its CPUs,
+    sampled before and after. Does nothing without a database (or, for the CPU, with one elsewhere)."""
+
+    database: Database | None
+    started: float = 0.0
+    cpu_s: float | None = None
+    statements: int | None = None
+    jiffies: measure.Jiffies | None = None
+    steal_share: float | None = None
+
+    @classmethod
+    def open(cls, database: Database | None, *, clients: int | None = None) -> DatabaseWindow:
+        """`clients`: the client backends expected to be left (0 for the ceiling: the warm-up's are
+        gone before the sample; None for a server, whose pool stays)."""
+        window = cls(database)
+        if database is not None:
+            # Statements first: their query runs before the CPU window opens.
+            window.statements = database.statements()
+            database.settle(clients=clients)
+            window.jiffies = measure.cpu_jiffies(database.cpus) if database.cpus else None
+            window.cpu_s = database.cpu_seconds()
+            window.started = time.monotonic()
+        return window
+
+    def close(
+        self, record: RunRecord, *, requests: int, client: tuple[float, set[int]] | None, clients: int | None = None
+    ) -> None:
+        """Fills `record`'s database fields; `client`: the load generator's CPU seconds and CPUs when
+        it ran on this machine (it may share the database's CPUs); `clients` as for `open`."""
+        database = self.database
+        if database is None:
+            return
+        wall = time.monotonic() - self.started
+        database.settle(clients=clients)
+        after = database.cpu_seconds()
+        if self.jiffies is not None and database.cpus:
+            self.steal_share = measure.steal_share(self.jiffies, measure.cpu_jiffies(database.cpus))
+        statements = database.statements()
+        if self.statements is not None and statements is not None and requests:
+            # Less the one statement the first sample ran (counted when it ended).
+            record.pg_statements_per_request = max(0, statements - self.statements - 1) / requests
+        if after is None or self.cpu_s is None or not database.cpus:
+            return
+        pg = after - self.cpu_s
+        record.pg_cpu_s = pg
+        record.pg_cpu_us_per_request = pg * 1e6 / requests if requests else None
+        record.pg_cpu_share = pg / (wall * len(database.cpus)) if wall > 0 else None
+        client_cpu, client_cpus = client if client else (0.0, None)
+        record.db_cpus_busy_share = measure.db_cpus_busy(pg, wall, database.cpus, client_cpu, client_cpus)
+        record.database_bound = measure.database_bound(record.db_cpus_busy_share)
+
+
+def measure_ceiling(cfg: BenchConfig, scenario: Scenario, run: plan.Run, outcome: Outcome) -> RunRecord | None:
+    """The ceiling row of a database cell: pgbench with the scenario's statements at the servers'
+    connection count, pinned to the server's CPUs, warmed up and measured like a server. Its CPU is
+    recorded as the server's (it sits in the server's place); there is no load generator."""
+    record = empty_record(run, "pgbench")
+    database, script = cfg.database, scenario.pgbench
+    if database is None or script is None:
+        return None
+    clients = pgbench.connections(cfg.workers)
+
+    def bench(seconds: float, name: str) -> tuple[pgbench.PgbenchResult, ToolRun]:
+        assert database is not None and script is not None
+        return pgbench.run(
+            str(database.pgbench),
+            script,
+            database.url,
+            clients=clients,
+            threads=cfg.workers,
+            duration_s=seconds,
+            cpus=cfg.server_cpus,
+            out_dir=cfg.raw_dir,
+            name=name,
+        )
+
+    try:
+        warm, _ = bench(max(1.0, cfg.profile.warmup_s), f"{run.run_id}.warmup")
+        record.raw["warmup"] = f"raw/{run.run_id}.warmup.pgbench.stdout"
+        record.warmup_errors = {k: v for k, v in warm.errors.items() if v}
+        if warm.error_total:
+            record.invalid_reasons.append("errors during warm-up: " + _fmt_errors(record.warmup_errors))
+        # pgbench's backends (the warm-up's, then the run's) are gone before each sample.
+        window = DatabaseWindow.open(database, clients=0)
+        jiffies_before = measure.cpu_jiffies(cfg.server_cpus)
+        res, tool = bench(cfg.profile.duration_s, run.run_id)
+        record.raw["measured"] = f"raw/{run.run_id}.pgbench.stdout"
+        window.close(record, requests=res.requests, client=None, clients=0)
+    except RuntimeError as exc:
+        record.invalid_reasons.append(f"pgbench failed: {exc}")
+        outcome.failures.append(_failure(run, "pgbench", exc))
+        record.valid = False
+        return record
+    fill(
+        record,
+        duration_s=res.duration_s,
+        requests=res.requests,
+        transfer=0,
+        errors=res.errors,
+        server_cpu_s=tool.cpu_s,
+        client_cpu_s=0.0,
+        client_wall_s=tool.wall_s,
+        client_cpus=1,
+        server_cpus=len(cfg.server_cpus),
+    )
+    # No load generator ran: nothing to show for it.
+    record.client_cpu_s = record.client_wall_s = record.client_cpu_share = None
+    record.loadavg_1m = os.getloadavg()[0]
+    record.server_steal_share = measure.steal_share(jiffies_before, measure.cpu_jiffies(cfg.server_cpus))
+    shares = [x for x in (record.server_steal_share, window.steal_share) if x is not None]
+    record.steal_share = max(shares) if shares else None
+    return record
 
 
 def fill(

@@ -57,10 +57,17 @@ class Scenario:
     connections: dict[str, tuple[int, ...]] = field(default_factory=dict)
     rates: dict[str, tuple[int, ...]] = field(default_factory=dict)
     headline: int | None = None
+    # A pgbench script running the statements one request of this scenario runs: it makes this a
+    # database scenario (only servers with [database] run it; pgbench with it gives the ceiling).
+    pgbench: Path | None = None
 
     @property
     def varies_id(self) -> bool:
         return "{id}" in self.path
+
+    @property
+    def database(self) -> bool:
+        return self.pgbench is not None
 
     def cells(self, profile: str) -> list[tuple[int, int | None]]:
         """(connections, rate) pairs this scenario runs under `profile`."""
@@ -140,6 +147,13 @@ def _scenario(path: Path, i: int, s: dict[str, Any]) -> Scenario:
     rates = {k: tuple(int(r) for r in v) for k, v in s.get("rates", {}).items()}
     if kind == "latency" and not rates:
         raise ScenarioError(path, where, "a latency scenario needs rates = { PROFILE = [...] }")
+    pgbench = None
+    if "pgbench" in s:
+        pgbench = (path.parent / s["pgbench"]).resolve()
+        if not pgbench.is_file():
+            raise ScenarioError(path, where, f"pgbench script {pgbench} does not exist")
+        if kind != "throughput":
+            raise ScenarioError(path, where, "a database scenario (pgbench = ...) must be a throughput scenario")
     ids = tuple(int(x) for x in s.get("ids", (1, 1_000_000)))
     if len(ids) != 2 or ids[0] > ids[1]:
         raise ScenarioError(path, where, "ids must be [low, high]")
@@ -157,4 +171,5 @@ def _scenario(path: Path, i: int, s: dict[str, Any]) -> Scenario:
         connections=connections,
         rates=rates,
         headline=s.get("headline"),
+        pgbench=pgbench,
     )

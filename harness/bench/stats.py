@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from .records import Aggregate, CellKey, RunRecord, Stat
 
 BASELINE = "baseline"
+# The ceiling row of a database cell (harness/bench/pgbench.py): calibration, like the baseline.
+CEILING = "pgbench"
 LATENCY_KEYS = ("p50", "p90", "p99", "p99.9", "max")
 # A run whose pinned CPUs lost at least this share of their time to the hypervisor's other guests
 # (steal) measured the host as much as the server: flagged, counted per cell.
@@ -72,7 +74,7 @@ def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggreg
                 kind=group[0].kind,
                 connections=conns,
                 rate=rate,
-                contender=contenders.get(server, True),
+                contender=contenders.get(server, server != CEILING),
                 n_runs=len(group),
                 n_valid=len(valid_runs),
                 valid=bool(valid_runs) and len(valid_runs) == len(group),
@@ -89,9 +91,16 @@ def aggregate(runs: list[RunRecord], contenders: dict[str, bool]) -> list[Aggreg
                 invalid_reasons=sorted({reason for r in group for reason in r.invalid_reasons}),
                 remeasured=remeasured[(server, scenario, conns, rate)],
                 spread=spread(group),
+                pg_cpu_us_per_request=summarize([r.pg_cpu_us_per_request for r in basis]),
+                pg_cpu_share=summarize([r.pg_cpu_share for r in basis]),
+                db_cpus_busy_share=summarize([r.db_cpus_busy_share for r in basis]),
+                database_bound_runs=sum(1 for r in group if r.database_bound),
+                database_bound=any(r.database_bound for r in basis),
+                pg_statements_per_request=summarize([r.pg_statements_per_request for r in basis]),
             )
         )
     _baseline_pct(out)
+    _ceiling_pct(out)
     _rank(out)
     return out
 
@@ -102,6 +111,15 @@ def _baseline_pct(aggs: list[Aggregate]) -> None:
         b = base.get(a.cell_key)
         if b and a.requests_per_s and b.median > 0:
             a.pct_of_baseline = 100.0 * a.requests_per_s.median / b.median
+
+
+def _ceiling_pct(aggs: list[Aggregate]) -> None:
+    """A database cell's servers as a share of what the database alone served in it (pgbench)."""
+    ceiling = {a.cell_key: a.requests_per_s for a in aggs if a.server == CEILING and a.valid and a.requests_per_s}
+    for a in aggs:
+        c = ceiling.get(a.cell_key)
+        if c and a.requests_per_s and c.median > 0:
+            a.pct_of_ceiling = 100.0 * a.requests_per_s.median / c.median
 
 
 def _rank(aggs: list[Aggregate]) -> None:

@@ -19,7 +19,8 @@ from ..hosts import Host, HostError, HostInfo, Shell, probe
 from ..manifest import ServerSpec
 from ..paths import RESULTS_DIR
 from . import client as load_client
-from . import environment, measure, plan, results, runner, scenarios, stats
+from . import database as bench_db
+from . import environment, measure, pgbench, plan, results, runner, scenarios, stats
 from .records import Aggregate, Stat
 from .report import build as report_build
 
@@ -46,6 +47,49 @@ def select_scenarios(suite: scenarios.Suite, names: list[str] | None, profile: s
     if not chosen:
         raise SelectionError(f"no selected scenario has connection counts for profile {profile!r}")
     return chosen
+
+
+def serves(specs: list[ServerSpec]) -> plan.Serves:
+    """A database scenario runs on the servers with database endpoints ([database] in their manifest)
+    and on its ceiling; every other scenario on every server."""
+    with_db = {s.name for s in specs if s.database is not None}
+
+    def rule(server: str, scenario: scenarios.Scenario) -> bool:
+        if not scenario.database:
+            return server != plan.CEILING
+        return server == plan.CEILING or server in with_db
+
+    return rule
+
+
+def without_database(specs: list[ServerSpec]) -> list[str]:
+    """The contenders a database scenario leaves out: no database endpoints (yet)."""
+    return [s.name for s in specs if s.database is None and s.contender]
+
+
+def drop_database_scenarios(
+    chosen: list[scenarios.Scenario], specs: list[ServerSpec], console: Console
+) -> list[scenarios.Scenario]:
+    """No selected server has database endpoints: the database scenarios would measure pgbench alone."""
+    if any(s.database is not None for s in specs) or not any(sc.database for sc in chosen):
+        return chosen
+    kept = [sc for sc in chosen if not sc.database]
+    if not kept:
+        raise SelectionError("no selected server has database endpoints ([database] in its server.toml)")
+    dropped = ", ".join(sc.name for sc in chosen if sc.database)
+    console.print(f"[yellow]no selected server has database endpoints: {dropped} not run[/]")
+    return kept
+
+
+def db_cpus_for(requested: set[int] | None, client: Host, server_cpus: set[int], client_cpus: set[int]) -> set[int]:
+    """Where the local database runs: --db-cpus, else beside a local load generator (2 cores: CPU 1,
+    the server keeps CPU 0), else — the load generator on another host — on the server's CPUs."""
+    if requested:
+        usable = set(os.sched_getaffinity(0))
+        if requested - usable:
+            raise SelectionError(f"--db-cpus {sorted(requested)}: CPUs {sorted(requested - usable)} are not usable here")
+        return requested
+    return set(client_cpus) if client.is_local else set(server_cpus)
 
 
 def check_server_address(address: str, client: Host) -> None:
@@ -113,12 +157,14 @@ def run(
     client_host: str | None = None,
     server_address: str = "127.0.0.1",
     ssh_options: tuple[str, ...] = (),
+    db_cpus: set[int] | None = None,
+    database_url: str | None = None,
 ) -> Path:
     console = console or Console()
     suite = scenarios.load(scenarios_file)
     profile = resolve_profile(suite, profile_name, duration, repeats, max_rounds)
     specs = select_servers(server_names)
-    chosen = select_scenarios(suite, scenario_names, profile.name)
+    chosen = drop_database_scenarios(select_scenarios(suite, scenario_names, profile.name), specs, console)
     host = Host.parse(client_host, ssh_options)
     check_server_address(server_address, host)
     need = tuple(sorted({"oha" if s.kind == "latency" else "wrk" for s in chosen}))
@@ -133,21 +179,35 @@ def run(
             # Each side has a machine of its own: by default each gets all of its CPUs.
             server_cpus = server_cpus or set(os.sched_getaffinity(0))
             client_cpus = _client_cpus(client_cpus, client.info["cpus_usable"], host.name)
-        return _run(
-            console,
-            profile,
-            specs,
-            chosen,
-            client,
-            server_host,
-            server_cpus,
-            client_cpus,
-            workers,
-            out,
-            server_address,
-            scenarios_file,
-            screenshot,
-        )
+        # The wall time of the run counts the database's start and seed.
+        started = dt.datetime.now(dt.UTC)
+        database = None
+        if any(sc.database for sc in chosen):
+            if database_url:
+                database = bench_db.open_remote(database_url)
+            else:
+                database = bench_db.open_local(db_cpus_for(db_cpus, host, server_cpus, client_cpus))
+        try:
+            return _run(
+                console,
+                profile,
+                specs,
+                chosen,
+                client,
+                server_host,
+                server_cpus,
+                client_cpus,
+                workers,
+                out,
+                server_address,
+                scenarios_file,
+                screenshot,
+                started,
+                database,
+            )
+        finally:
+            if database is not None:
+                bench_db.close(database)
     finally:
         client.close()
 
@@ -166,19 +226,24 @@ def _run(
     server_address: str,
     scenarios_file: Path,
     screenshot: bool,
+    started: dt.datetime,
+    database: bench_db.Database | None = None,
 ) -> Path:
     workers = workers or len(server_cpus)
     found = client.tools
-    started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     out_dir = out or RESULTS_DIR / run_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    runs = plan.build([s.name for s in specs], chosen, profile)
-    n_cells = len(plan.cells(chosen, profile.name))
-    estimate = plan.estimate(len(specs), n_cells, profile)
+    has_db = any(sc.database for sc in chosen)
+    names = ([plan.CEILING] if has_db else []) + [s.name for s in specs]
+    roster = plan.roster(names, chosen, profile.name, serves(specs))
+    runs = plan.build(names, chosen, profile, serves(specs))
+    n_cells = len(roster)
+    estimate = plan.estimate(plan.pairs(roster), profile, database=has_db)
     rounds = f"{profile.repeats}" if profile.cap == profile.repeats else f"{profile.repeats}–{profile.cap}"
     console.print(
-        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers × {n_cells} cells × {rounds} rounds "
+        f"[bold]bench[/] profile [cyan]{profile.name}[/]: {len(specs)} servers, {n_cells} cells, {plan.pairs(roster)} "
+        f"server-cells × {rounds} rounds "
         f"= {estimate.runs}" + (f"–{estimate.max_runs}" if estimate.max_runs > estimate.runs else "") + " runs of "
         f"{profile.warmup_s:g}+{profile.duration_s:g} s; server on {server_host['host']} at {server_address}, CPUs "
         f"{sorted(server_cpus)} ({workers} workers); load generator on {client.host.name}, CPUs {sorted(client_cpus)}"
@@ -197,12 +262,29 @@ def _run(
     )
     if client.host.is_local and set(server_cpus) & set(client_cpus):
         console.print("[yellow]warning: server and load generator share CPUs; numbers are not isolated[/]")
+    if database is not None:
+        console.print(database_line(database, workers, server_cpus, without_database(specs), chosen))
+        if database.cpus and database.cpus & set(server_cpus):
+            console.print("[yellow]warning: the database shares the server's CPUs; pass --db-cpus (or --server-cpus)[/]")
     cfg = runner.BenchConfig(
-        profile, chosen, specs, server_cpus, client_cpus, workers, out_dir, found, client=client, server_address=server_address
+        profile,
+        chosen,
+        specs,
+        server_cpus,
+        client_cpus,
+        workers,
+        out_dir,
+        found,
+        client=client,
+        server_address=server_address,
+        database=database,
     )
     # Read before the runs: the checkout may move on while a long plan runs, and the commit measured
     # is the one that was checked out when the servers were started.
-    env = environment.collect(specs, found.versions(), {"server": server_host, "client": client.info})
+    versions = found.versions()
+    if database is not None:
+        versions["pgbench"] = database.version()
+    env = environment.collect(specs, versions, {"server": server_host, "client": client.info})
     outcome = runner.execute(cfg, runs, console)
     doc = results.document(
         cfg,
@@ -227,6 +309,25 @@ def _run(
     return out_dir
 
 
+def database_line(
+    database: bench_db.Database, workers: int, server_cpus: set[int], left_out: list[str], chosen: list[scenarios.Scenario]
+) -> str:
+    where = (
+        f"the private cluster ({'started' if database.started else 'already running'}, re-seeded), pinned to CPUs "
+        f"{sorted(database.cpus or ())}"
+        if database.local
+        else f"{bench_db.redact(database.url)} (elsewhere: not started, seeded, pinned or CPU-measured)"
+    )
+    names = ", ".join(sc.name for sc in chosen if sc.database)
+    line = (
+        f"database scenarios ({names}): PostgreSQL {where}; ceiling: pgbench -M prepared -c "
+        f"{pgbench.connections(workers)} on CPUs {sorted(server_cpus)}"
+    )
+    if left_out:
+        line += f"; no database endpoints: {', '.join(left_out)}"
+    return line
+
+
 def summary_table(doc: results.RunDocument, console: Console) -> None:
     """Two compact tables (throughput, latency) of medians, narrow enough for an 80-column terminal."""
     aggs = sorted(doc["aggregates"], key=lambda a: (a.scenario, a.connections, a.rate or 0, a.rank or 999))
@@ -234,9 +335,17 @@ def summary_table(doc: results.RunDocument, console: Console) -> None:
     lat = [a for a in aggs if a.kind == "latency"]
     if thr:
         table = Table(title=f"throughput, run {doc['run_id']} (medians)", box=box.SIMPLE_HEAD, pad_edge=False)
-        for col in ("scenario", "conns", "server", "#", "req/s", "%base", "µs/req", "MiB", "flags"):
+        db = any(a.pg_cpu_us_per_request or a.server == plan.CEILING for a in thr)
+        cols: tuple[str, ...] = ("scenario", "conns", "server", "#", "req/s", "%base", "µs/req", "MiB")
+        cols += ("%ceil", "PG µs") if db else ()
+        for col in (*cols, "flags"):
             table.add_column(col, justify="left" if col in ("scenario", "server", "flags") else "right")
         for a in thr:
+            extra = (
+                ("" if a.pct_of_ceiling is None else f"{a.pct_of_ceiling:.0f}", _f(a.pg_cpu_us_per_request, "{:.1f}"))
+                if db
+                else ()
+            )
             table.add_row(
                 a.scenario,
                 str(a.connections),
@@ -246,6 +355,7 @@ def summary_table(doc: results.RunDocument, console: Console) -> None:
                 "" if a.pct_of_baseline is None else f"{a.pct_of_baseline:.0f}",
                 _f(a.server_cpu_us_per_request, "{:.1f}"),
                 _f(a.server_peak_rss_bytes, "{:.0f}", 1 / 1048576),
+                *extra,
                 _flags(a),
             )
         console.print(table)
@@ -268,7 +378,8 @@ def summary_table(doc: results.RunDocument, console: Console) -> None:
 
 
 def _flags(a: Aggregate) -> str:
-    return " ".join(x for x in ("INVALID" if not a.valid else "", "client-bound" if a.client_bound else "") if x)
+    flags = ("INVALID" if not a.valid else "", "client-bound" if a.client_bound else "", "db-bound" if a.database_bound else "")
+    return " ".join(x for x in flags if x)
 
 
 def _f(stat: Stat | None, fmt: str, scale: float = 1.0) -> str:

@@ -1,9 +1,12 @@
 """API v1 on pyo3-hyper. `--native` serves /plaintext and /json from Rust
-(static body, native JSON); users and echo always run Python handlers."""
+(static body, native JSON) and the database routes from Rust (tokio-postgres,
+askama); users and echo always run Python handlers. Without it the database
+routes are Python handlers too (asyncpg, jinja2: postgres.py)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import arena_api as api
 import pyo3_hyper
@@ -15,7 +18,11 @@ def build(native: bool) -> pyo3_hyper.App:
     if native:
         app.static("/plaintext", api.PLAINTEXT, content_type=api.TEXT_CONTENT_TYPE)
         app.static_json("/json", api.message())
+        app.arena_database()
     else:
+        import postgres
+
+        postgres.register(app, Path(__file__).parent)
 
         @app.get("/plaintext")
         def plaintext(request: Request) -> Response:

@@ -4,6 +4,8 @@
 //! statements through its framework's own PostgreSQL client and renders the
 //! page with its own template engine; what the answers contain is decided here.
 
+pub mod url;
+
 use std::time::Duration;
 
 use serde::Serialize;
@@ -41,12 +43,68 @@ pub struct World {
     pub random_number: i32,
 }
 
+impl World {
+    /// The body of `GET /db`.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("World always serializes")
+    }
+}
+
+/// The body of `GET /queries` and `GET /updates`: a JSON array of rows.
+pub fn worlds_json(rows: &[World]) -> Vec<u8> {
+    serde_json::to_vec(rows).expect("World always serializes")
+}
+
 /// One `fortune` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fortune {
     pub id: i32,
     pub message: String,
 }
+
+/// The four database routes, for servers that route by hand (hyper,
+/// pyo3-hyper) and for the `Allow` header of every server. A separate table
+/// from [`crate::Route`] so a server gains them without its other routes
+/// changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `GET /db`
+    World,
+    /// `GET /queries?queries=N`
+    Queries,
+    /// `GET /fortunes`
+    Fortunes,
+    /// `GET /updates?queries=N`
+    Updates,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::World,
+        Endpoint::Queries,
+        Endpoint::Fortunes,
+        Endpoint::Updates,
+    ];
+    /// The one method every database route answers, as it goes in an `Allow` header.
+    pub const ALLOW: &'static str = "GET";
+
+    pub const fn path(self) -> &'static str {
+        match self {
+            Endpoint::World => "/db",
+            Endpoint::Queries => "/queries",
+            Endpoint::Fortunes => "/fortunes",
+            Endpoint::Updates => "/updates",
+        }
+    }
+
+    /// Matches a request path (without query); `/db/` and `/DB` are no route.
+    pub fn match_path(path: &str) -> Option<Endpoint> {
+        Self::ALL.into_iter().find(|e| e.path() == path)
+    }
+}
+
+/// `Content-Type` of `GET /fortunes`.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
 /// The row `/fortunes` adds at request time.
 pub const ADDED_FORTUNE: &str = "Additional fortune added at request time.";
@@ -109,6 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_by_path() {
+        for e in Endpoint::ALL {
+            assert_eq!(Endpoint::match_path(e.path()), Some(e));
+        }
+        for p in [
+            "/",
+            "/db/",
+            "/DB",
+            "/queries/1",
+            "/fortune",
+            "",
+            "/plaintext",
+        ] {
+            assert_eq!(Endpoint::match_path(p), None, "{p:?}");
+        }
+    }
+
+    #[test]
     fn world_json_and_ids() {
         let w = World {
             id: 3,
@@ -137,5 +213,19 @@ mod tests {
         ]);
         let ids: Vec<i32> = rows.iter().map(|f| f.id).collect();
         assert_eq!(ids, [2, 0, 1]);
+    }
+
+    #[test]
+    fn bodies_of_rows() {
+        let w = World {
+            id: 3,
+            random_number: 4,
+        };
+        assert_eq!(w.to_json(), br#"{"id":3,"randomNumber":4}"#);
+        assert_eq!(
+            worlds_json(&[w, w]),
+            br#"[{"id":3,"randomNumber":4},{"id":3,"randomNumber":4}]"#
+        );
+        assert_eq!(worlds_json(&[]), b"[]");
     }
 }

@@ -10,7 +10,10 @@
 //! start-up: a server starts while the database is down and serves these
 //! routes as soon as it is back. Every call, connecting included, is bounded
 //! by `api_model::db::DB_TIMEOUT`; past it, or on any database error, the
-//! answer is `ApiError::ServiceUnavailable` (503).
+//! answer is `ApiError::ServiceUnavailable` (503). A connection that broke,
+//! or that let a call run past the timeout, is dropped from its slot: the
+//! next call there opens a new one, so a peer that went silent (a hung or
+//! unplugged database) is left behind instead of queueing every later query.
 //!
 //! tokio-postgres pipelines the queries that are in flight on one connection
 //! at once; `worlds` and `updates` issue theirs concurrently on one
@@ -21,11 +24,13 @@ mod slot;
 
 use std::cell::OnceCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use api_model::db::{self, Fortune, World, CONNECTIONS_PER_WORKER, DB_TIMEOUT};
 use api_model::ApiError;
 use futures_util::future::try_join_all;
+use tokio::time::{timeout_at, Instant};
+use tokio_postgres::Config;
 
 use slot::{Connection, Slot};
 
@@ -37,7 +42,7 @@ pub struct Pool {
 }
 
 struct Inner {
-    url: Option<String>,
+    config: Option<Config>,
     slots: Box<[Slot]>,
     next: AtomicUsize,
 }
@@ -62,11 +67,23 @@ impl Pool {
         })
     }
 
-    /// A pool of `connections` lazily opened connections to `url`.
+    /// A pool of `connections` lazily opened connections to `url`. A URL
+    /// that does not parse is reported once on stderr and, like no URL,
+    /// makes every call answer 503.
     pub fn new(url: Option<String>, connections: usize) -> Pool {
+        let config = url.and_then(|url| match url.parse::<Config>() {
+            Ok(config) => Some(config),
+            Err(e) => {
+                static REPORTED: Once = Once::new();
+                REPORTED.call_once(|| {
+                    eprintln!("arena-postgres: the database URL does not parse ({e}); the database routes answer 503");
+                });
+                None
+            }
+        });
         Pool {
             inner: Arc::new(Inner {
-                url,
+                config,
                 slots: (0..connections.max(1)).map(|_| Slot::default()).collect(),
                 next: AtomicUsize::new(0),
             }),
@@ -111,29 +128,33 @@ impl Pool {
     }
 
     /// Runs `work` on the next connection (opening it if needed), the whole
-    /// of it within the database timeout. A failed connection is dropped so
-    /// the next call on its slot reconnects.
+    /// of it within the database timeout.
     async fn bounded<T, F, Fut>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(Arc<Connection>) -> Fut,
         Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     {
-        let Some(url) = self.inner.url.as_deref() else {
+        let Some(config) = &self.inner.config else {
             return Err(ApiError::ServiceUnavailable);
         };
+        let deadline = Instant::now() + DB_TIMEOUT;
         let slot = &self.inner.slots
             [self.inner.next.fetch_add(1, Ordering::Relaxed) % self.inner.slots.len()];
-        let attempt = async {
-            let conn = slot.connection(url).await?;
-            let result = work(conn.clone()).await;
-            if result.is_err() && conn.is_closed() {
-                slot.forget(&conn);
-            }
-            result
+        let conn = match timeout_at(deadline, slot.connection(config)).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(_)) | Err(_) => return Err(ApiError::ServiceUnavailable),
         };
-        match tokio::time::timeout(DB_TIMEOUT, attempt).await {
+        match timeout_at(deadline, work(conn.clone())).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) | Err(_) => Err(ApiError::ServiceUnavailable),
+            // An error on a live connection (a statement the database refused)
+            // says nothing about the connection: it stays.
+            Ok(Err(_)) if !conn.is_closed() => Err(ApiError::ServiceUnavailable),
+            // Broken, or silent past the timeout: whatever is still queued on
+            // it finishes or fails there; new calls go to a new connection.
+            Ok(Err(_)) | Err(_) => {
+                slot.forget(&conn);
+                Err(ApiError::ServiceUnavailable)
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use api_model::db::{sql, Fortune, World};
-use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres::{Client, Config, NoTls, Statement};
 
 /// A live connection with the endpoints' statements prepared on it.
 pub(crate) struct Connection {
@@ -16,8 +16,8 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    async fn open(url: &str) -> Result<Connection, tokio_postgres::Error> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    async fn open(config: &Config) -> Result<Connection, tokio_postgres::Error> {
+        let (client, connection) = config.connect(NoTls).await?;
         // The connection's I/O runs as a task of this worker's runtime; it ends
         // when the server closes the socket or the last Client is dropped.
         tokio::spawn(connection);
@@ -83,7 +83,7 @@ impl Slot {
 
     pub(crate) async fn connection(
         &self,
-        url: &str,
+        config: &Config,
     ) -> Result<Arc<Connection>, tokio_postgres::Error> {
         if let Some(conn) = self.live() {
             return Ok(conn);
@@ -93,7 +93,7 @@ impl Slot {
         if let Some(conn) = self.live() {
             return Ok(conn);
         }
-        let conn = Arc::new(Connection::open(url).await?);
+        let conn = Arc::new(Connection::open(config).await?);
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
         Ok(conn)
     }

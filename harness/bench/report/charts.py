@@ -18,7 +18,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..records import Aggregate  # noqa: E402
-from ..stats import BASELINE  # noqa: E402
+from ..stats import BASELINE, CEILING  # noqa: E402
 from .model import MIB, View, median  # noqa: E402
 
 PERCENTILE_AXIS = ("p50", "p90", "p99", "p99.9", "max")
@@ -36,9 +36,10 @@ class Chart:
 
 def colors(servers: list[str]) -> dict[str, str]:
     cmap = plt.get_cmap("tab20")
-    contenders = [s for s in servers if s != BASELINE]
+    contenders = [s for s in servers if s not in (BASELINE, CEILING)]
     out = {s: matplotlib.colors.to_hex(cmap(i % 20)) for i, s in enumerate(contenders)}
     out[BASELINE] = "#7f7f7f"
+    out[CEILING] = "#4d4d4d"
     return out
 
 
@@ -61,6 +62,8 @@ def _legend_marks(ax: Axes, rows: list[Aggregate]) -> None:
     handles = []
     if any(a.client_bound for a in rows):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="client-bound"))
+    if any(a.database_bound and not a.client_bound for a in rows):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="\\\\", label="database-bound"))
     if any(not a.valid for a in rows):
         handles.append(Patch(facecolor="white", edgecolor=INVALID_COLOR, hatch="xx", label="invalid (errors)"))
     if handles:
@@ -79,12 +82,16 @@ def throughput_bars(view: View, scenario: str, col: dict[str, str], out_dir: Pat
     for bar, (a, rps) in zip(bars, rows, strict=True):
         if a.client_bound:
             bar.set_hatch("///")
+        elif a.database_bound:
+            bar.set_hatch("\\\\")
         if not a.valid:
             bar.set_hatch("xx")
             bar.set_edgecolor(INVALID_COLOR)
             bar.set_alpha(0.5)
         label = f"{rps.median:,.0f}"
-        if a.pct_of_baseline is not None and a.server != BASELINE:
+        if a.pct_of_ceiling is not None and a.server != CEILING:
+            label += f"  ({a.pct_of_ceiling:.0f} % of ceiling)"
+        elif a.pct_of_baseline is not None and a.server != BASELINE:
             label += f"  ({a.pct_of_baseline:.0f} %)"
         # Right of the whisker, so the label never covers the spread.
         ax.text(rps.max, bar.get_y() + bar.get_height() / 2, "  " + label, va="center", fontsize=8)

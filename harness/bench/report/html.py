@@ -8,12 +8,16 @@ from html import escape
 
 from .charts import Chart
 from .model import (
+    DATABASE_INTRO,
     Comparison,
     Note,
     Row,
     Table,
     View,
     busy_machine_note,
+    ceiling_goal,
+    database_clients_rows,
+    database_table,
     environment_rows,
     header,
     latency_table,
@@ -31,6 +35,7 @@ th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right} th{backgrou
 td.l,th.l{text-align:left} tr.invalid td{color:#999;background:#fff4f4} tr.calib td{font-style:italic;color:#666}
 .badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:11px;font-weight:600;margin-left:4px}
 .cb{background:#fff3cd;color:#7a5b00} .inv{background:#f8d7da;color:#842029} .cal{background:#e2e3e5;color:#41464b}
+.db{background:#dbe8fb;color:#163d73}
 .rank{font-weight:700} figure{margin:12px 0} figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:12px}
 pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 .legend{font-size:13px;color:#333} .hook{border-left:4px solid #6c8cd5}
@@ -39,10 +44,11 @@ pre{background:#1e1e1e;color:#eee;padding:10px;border-radius:6px;overflow:auto;f
 
 
 def _inline(text: str) -> str:
-    """A header sentence (model.header) as HTML: `code` and **bold** spans, the rest escaped."""
+    """A header sentence (model.header) as HTML: `code`, **bold** and *italic* spans, the rest escaped."""
     out = escape(text, quote=False)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"\*([^*\s][^*]*)\*", r"<i>\1</i>", out)
 
 
 def _badge(n: Note) -> str:
@@ -50,6 +56,11 @@ def _badge(n: Note) -> str:
         return f'<span class="badge inv" title="{escape("; ".join(n.reasons))}">invalid</span>'
     if n.kind == "client-bound":
         return f'<span class="badge cb">client-bound {n.count}</span>'
+    if n.kind == "database-bound":
+        return (
+            '<span class="badge db" title="the database\'s CPUs were ≥ 90 % busy (PostgreSQL, plus the load generator '
+            f'when it shares them)">database-bound {n.count}</span>'
+        )
     if n.kind == "calibration":
         return '<span class="badge cal">calibration</span>'
     if n.kind == "rate not reached":
@@ -102,10 +113,48 @@ def _summary_table(view: View) -> str:
     return (
         '<h2>Summary</h2><section class=card id="summary"><p class=meta>Medians over rounds: throughput at each '
         "scenario's headline connection count, server CPU µs per request, p99 latency at fixed rates (open loop). "
-        "✗ invalid, ⚠ client-bound (a floor for the server), † target rate not reached, ‡ CPU stolen by the "
+        "✗ invalid, ⚠ client-bound (a floor for the server), ◆ database-bound (likewise), † target rate not reached, "
+        "‡ CPU stolen by the "
         "hypervisor (≥ 10 % steal) in at least one round.</p>"
         f"<table>{head}{''.join(body)}</table></section>"
     )
+
+
+def _plain_table(columns: list[str], rows: list[list[str]]) -> str:
+    head = "<tr>" + "".join(f"<th class=l>{escape(c)}</th>" for c in columns) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td class=l>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table>{head}{body}</table>"
+
+
+def _database(view: View, by_name: dict[str, Chart]) -> list[str]:
+    scenarios = [s for s in view.throughput if view.is_database(s)]
+    if not scenarios:
+        return []
+    intro = f"<p>{_inline(DATABASE_INTRO)}</p>"
+    goal = ceiling_goal(view)
+    if goal:
+        intro += f"<p><b>{_inline(goal)}</b></p>"
+    left_out = view.without_database()
+    if left_out:
+        names = ", ".join(f"<code>{escape(s)}</code>" for s in left_out)
+        intro += f"<p>Not measured here, <b>no database endpoints</b>: {names}.</p>"
+    rows = database_clients_rows(view)
+    if rows:
+        intro += _plain_table(["server", "PostgreSQL client", "template", "pipelining", "batched updates", "notes"], rows)
+    parts = [
+        f'<h2>Database (wrk, closed loop; PostgreSQL behind every server)</h2><section class=card id="database">{intro}</section>'
+    ]
+    info = view.doc["config"].get("database")
+    measured, clients = (info["cpu_measured"], info["ceiling_clients"]) if info else (True, None)
+    for scenario in scenarios:
+        desc = view.description(scenario)
+        figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
+        table = _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients))
+        parts.append(
+            f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
+            f"<p class=meta>{escape(desc)}</p>{figs}{table}</section>"
+        )
+    return parts
 
 
 def _compare_table(rows: list[Comparison]) -> str:
@@ -140,7 +189,10 @@ def render(
         'its CPUs: the number is a floor for the server, not its ceiling (hatched bars). <span class="badge inv">invalid'
         '</span> a run saw errors or the server crashed: shown, never ranked. <span class="badge cal">calibration</span> '
         "<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; "
-        '“% of baseline” is relative to it. <span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
+        '“% of baseline” is relative to it. <span class="badge db">database-bound</span> the database\'s CPUs were ≥ 90 % '
+        "busy (PostgreSQL, plus the load generator when it shares them): a floor for the server; on the ceiling row, "
+        "PostgreSQL's CPU, not pgbench, set the ceiling. "
+        '<span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
         "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number. "
         "<i>rounds</i>: the runs each median is over (+ those measured again after steal); <i>spread</i>: their "
         "max − min over median, the larger of server CPU µs/req and req/s.</div>",
@@ -149,14 +201,17 @@ def render(
     if note:
         parts.append(f'<div class="card busy"><b>⚠ {escape(note)}</b></div>')
     parts.append(_summary_table(view))
-    parts.append("<h2>Throughput (wrk, closed loop)</h2>")
-    for scenario, by_conns in view.throughput.items():
+    http = {s: by for s, by in view.throughput.items() if not view.is_database(s)}
+    if http:
+        parts.append("<h2>Throughput (wrk, closed loop)</h2>")
+    for scenario, by_conns in http.items():
         desc = view.description(scenario)
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
         parts.append(
             f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
             f"<p class=meta>{escape(desc)}</p>{figs}{_cells_table(throughput_table(by_conns))}</section>"
         )
+    parts += _database(view, by_name)
     if view.latency:
         parts.append(
             "<h2>Latency at fixed request rates (oha, open loop)</h2><p>Latency counts from when each request "

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 
 from ..records import Aggregate
 from .model import (
+    DATABASE_INTRO,
     Comparison,
     Note,
     Table,
     View,
     busy_machine_note,
+    ceiling_goal,
+    database_clients_rows,
+    database_table,
     environment_rows,
     header,
     latency_table,
@@ -28,7 +32,9 @@ LEGEND = (
     "⚠ *CPU stolen*: in that many rounds the hypervisor gave ≥ 10 % of the pinned CPUs' time to other guests "
     "(steal), so the machine, not only the server, set the number. *rounds*: the runs the median is over "
     "(+ those measured again after steal); *spread*: their max − min over median, the larger of server CPU µs/req "
-    "and req/s."
+    "and req/s. ◆ *database-bound*: the database's CPUs were ≥ 90 % busy (PostgreSQL, plus the load generator "
+    "when it shares them), so the number is a floor for the server; on the ceiling row it means the database's CPU, "
+    "not pgbench, set the ceiling."
 )
 
 
@@ -37,6 +43,8 @@ def _note(n: Note) -> str | None:
         return "✗ invalid: " + "; ".join(n.reasons[:2])
     if n.kind == "calibration":
         return None  # the legend says which row is the baseline
+    if n.kind == "database-bound":
+        return f"◆ {n.kind}" + (f" ({n.count})" if n.count else "")
     return f"⚠ {n.kind}" + (f" ({n.count})" if n.count else "")
 
 
@@ -77,11 +85,13 @@ def render(
     if note:
         out += [f"> ⚠ **{note}**", ""]
     out += _summary(view)
-    out += ["## Throughput (wrk, closed loop)", ""]
-    for scenario, by_conns in view.throughput.items():
+    http = {s: by for s, by in view.throughput.items() if not view.is_database(s)}
+    out += ["## Throughput (wrk, closed loop)", ""] if http else []
+    for scenario, by_conns in http.items():
         desc = view.description(scenario)
         out += [f"### {scenario}" + (f" — {desc}" if desc else ""), ""]
         out += _cells_table(throughput_table(by_conns)) + [""]
+    out += _database(view)
     if view.latency:
         out += [
             "## Latency at fixed request rates (oha, open loop, coordinated-omission corrected)",
@@ -121,6 +131,29 @@ def render(
     return "\n".join(out)
 
 
+def _database(view: View) -> list[str]:
+    scenarios = [s for s in view.throughput if view.is_database(s)]
+    if not scenarios:
+        return []
+    out = ["## Database (wrk, closed loop; PostgreSQL behind every server)", "", DATABASE_INTRO, ""]
+    goal = ceiling_goal(view)
+    if goal:
+        out += [goal, ""]
+    left_out = view.without_database()
+    if left_out:
+        out += ["Not measured here, **no database endpoints**: " + ", ".join(f"`{s}`" for s in left_out) + ".", ""]
+    rows = [[f"`{r[0]}`", *r[1:]] for r in database_clients_rows(view)]
+    if rows:
+        out += _table(["server", "PostgreSQL client", "template", "pipelining", "batched updates", "notes"], rows) + [""]
+    info = view.doc["config"].get("database")
+    measured, clients = (info["cpu_measured"], info["ceiling_clients"]) if info else (True, None)
+    for scenario in scenarios:
+        desc = view.description(scenario)
+        out += [f"### {scenario}" + (f" — {desc}" if desc else ""), ""]
+        out += _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients)) + [""]
+    return out
+
+
 def _summary(view: View) -> list[str]:
     table = summary(view)
     if not table.rows:
@@ -134,8 +167,8 @@ def _summary(view: View) -> list[str]:
         "",
         "Medians over rounds. Throughput at each scenario's headline connection count (every count is in the "
         "sections below); server CPU µs per request; p99 latency at fixed rates (open loop). "
-        "✗ invalid (errors), ⚠ client-bound (a floor for the server), † target rate not reached, "
-        "‡ CPU stolen by the hypervisor in at least one round.",
+        "✗ invalid (errors), ⚠ client-bound (a floor for the server), ◆ database-bound (likewise), "
+        "† target rate not reached, ‡ CPU stolen by the hypervisor in at least one round.",
         "",
         *_table(["server", *table.columns], rows),
         "",

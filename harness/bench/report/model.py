@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from ..records import Aggregate, Stat
-from ..results import RunDocument, ScenarioInfo
-from ..stats import BASELINE
+from ..results import DatabaseUse, RunDocument, ScenarioInfo
+from ..stats import BASELINE, CEILING
 
 MIB = 1024 * 1024
 
@@ -41,6 +41,22 @@ class View:
     def description(self, scenario: str) -> str:
         info = self.scenario_info.get(scenario)
         return info.get("description", "") if info else ""
+
+    def is_database(self, scenario: str) -> bool:
+        """A database scenario: its plan says so, or (older runs) it has a ceiling row."""
+        info = self.scenario_info.get(scenario)
+        if info and "database" in info:
+            return bool(info["database"])
+        return any(a.server == CEILING for aggs in self.throughput.get(scenario, {}).values() for a in aggs)
+
+    @property
+    def database_uses(self) -> dict[str, DatabaseUse | None]:
+        """Per server of the run: how it talks to PostgreSQL; None: no database endpoints."""
+        return {s["name"]: s.get("database") for s in self.doc["servers"]}
+
+    def without_database(self) -> list[str]:
+        """Contenders the database scenarios left out (older runs did not record it: none)."""
+        return [s["name"] for s in self.doc["servers"] if "database" in s and s["database"] is None and s["contender"]]
 
 
 # --- numbers as the report writes them -------------------------------------------------------------
@@ -80,8 +96,14 @@ def fmt_pct(x: float | None) -> str:
 
 # --- flags ----------------------------------------------------------------------------------------
 
-NoteKind = Literal["invalid", "client-bound", "calibration", "rate not reached", "CPU stolen"]
-SUMMARY_MARKS: dict[NoteKind, str] = {"invalid": "✗", "client-bound": "⚠", "rate not reached": "†", "CPU stolen": "‡"}
+NoteKind = Literal["invalid", "client-bound", "database-bound", "calibration", "rate not reached", "CPU stolen"]
+SUMMARY_MARKS: dict[NoteKind, str] = {
+    "invalid": "✗",
+    "client-bound": "⚠",
+    "database-bound": "◆",
+    "rate not reached": "†",
+    "CPU stolen": "‡",
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +127,8 @@ def notes(a: Aggregate) -> list[Note]:
         out.append(Note("invalid", reasons=tuple(a.invalid_reasons)))
     if a.client_bound:
         out.append(Note("client-bound", f"{a.client_bound_runs}/{a.n_runs}"))
+    if a.database_bound:
+        out.append(Note("database-bound", f"{a.database_bound_runs}/{a.n_runs}"))
     if not a.contender:
         out.append(Note("calibration"))
     if rate_missed(a):
@@ -160,6 +184,20 @@ THROUGHPUT_COLUMNS = [
     "rounds",
     "spread",
 ]
+DATABASE_COLUMNS = [
+    "conns",
+    "req/s",
+    "min–max",
+    "% of database ceiling",
+    "server CPU µs/req",
+    "PG CPU µs/req",
+    "PG statements/req",
+    "server CPU busy",
+    "database CPUs busy",
+    "pipelining / batched updates",
+    "rounds",
+    "spread",
+]
 LATENCY_COLUMNS = ["target req/s", "achieved", "p50", "p90", "p99", "p99.9", "max", "server CPU µs/req", "rounds", "spread"]
 PERCENTILES = ("p50", "p90", "p99", "p99.9", "max")
 
@@ -199,6 +237,112 @@ def throughput_table(by_conns: ByLoad) -> Table:
     return Table(THROUGHPUT_COLUMNS, rows)
 
 
+def fmt_use(use: DatabaseUse | None) -> str:
+    """The manifest's claims about round trips: queries of a request pipelined on one connection,
+    /updates written in one statement."""
+    if use is None:
+        return "–"
+    return f"{'pipelined' if use['pipelining'] else 'no'} / {'batched' if use['batched_updates'] else 'one by one'}"
+
+
+def fmt_number(x: float | None) -> str:
+    return "–" if x is None else (f"{x:.1f}" if x < 100 else f"{x:,.0f}")
+
+
+def database_table(
+    by_conns: ByLoad, uses: Mapping[str, DatabaseUse | None], cpu_measured: bool = True, ceiling_clients: int | None = None
+) -> Table:
+    """A database scenario: the servers, then the ceiling (pgbench, where the server would run: its
+    CPU shows as the server's, its connections are PostgreSQL's); PostgreSQL's CPU per request and
+    the database CPUs' busy share ("unmeasured" when the database ran elsewhere)."""
+    unmeasured = "–" if cpu_measured else "unmeasured"
+    ceiling_conns = f"{ceiling_clients} to PG" if ceiling_clients else "–"
+    rows = [
+        _row(
+            a,
+            (
+                ceiling_conns if a.server == CEILING else str(conns),
+                fmt_int(median(a.requests_per_s)),
+                fmt_range(a.requests_per_s),
+                "ceiling" if a.server == CEILING else fmt_pct(a.pct_of_ceiling),
+                fmt_ms(median(a.server_cpu_us_per_request)),
+                fmt_ms(median(a.pg_cpu_us_per_request)) if a.pg_cpu_us_per_request else unmeasured,
+                fmt_number(median(a.pg_statements_per_request)),
+                fmt_share(a.server_cpu_share),
+                fmt_share(a.db_cpus_busy_share) if a.db_cpus_busy_share else unmeasured,
+                "statements one by one" if a.server == CEILING else fmt_use(uses.get(a.server)),
+                fmt_rounds(a),
+                fmt_spread(a.spread),
+            ),
+        )
+        for conns, aggs in by_conns.items()
+        for a in aggs
+    ]
+    return Table(DATABASE_COLUMNS, rows)
+
+
+def database_clients_rows(view: View) -> list[list[str]]:
+    """Per server with database endpoints: its PostgreSQL client, template engine, and whether it
+    pipelines a request's queries and batches its updates (its manifest's claims), and notes."""
+    return [
+        [
+            name,
+            use["client"],
+            use["template"],
+            "yes" if use["pipelining"] else "no",
+            "yes" if use["batched_updates"] else "no",
+            use.get("notes") or "",
+        ]
+        for name, use in view.database_uses.items()
+        if use is not None
+    ]
+
+
+DATABASE_INTRO = (
+    "Every request runs its own queries against PostgreSQL (no cache). The **ceiling** row is pgbench "
+    "running the scenario's statements one by one (prepared) at the servers' connection count, pinned where "
+    "the server runs: what the database alone serves to clients that wait for each answer; *% of database "
+    "ceiling* is a server's req/s over it — above 100 %, the server keeps several statements in flight on a "
+    "connection (pipelining, also across requests), which pgbench's clients do not. "
+    "*PG CPU µs/req*: CPU time of every PostgreSQL process of the cluster over the window, per request — above the "
+    "ceiling's, the server makes PostgreSQL work more per request. *PG statements/req*: statements PostgreSQL "
+    "executed per request (pg_stat_statements); above the ceiling's, the server spends round trips on something "
+    "else (transactions, checks, re-preparing). *database CPUs busy*: PostgreSQL's CPU plus the load generator's "
+    "when both are pinned to the same CPUs, over those CPUs' time. The tables are seeded once per run: "
+    "`updates` changes only random numbers, whose values cost the same."
+)
+
+
+# The goal the database ceiling is measured against (issue 12): the fastest Rust server on `db`
+# serves at least this share of what the database alone serves.
+CEILING_GOAL_SCENARIO = "db"
+CEILING_GOAL_PCT = 70.0
+
+
+def ceiling_goal(view: View) -> str | None:
+    """One sentence: the fastest Rust server on `db` against the goal, or None without that cell."""
+    by_conns = view.throughput.get(CEILING_GOAL_SCENARIO)
+    if not by_conns:
+        return None
+    frameworks = view.doc["environment"]["frameworks"]
+    rows = view.headline_rows(CEILING_GOAL_SCENARIO)
+
+    def is_rust(server: str) -> bool:
+        fw = frameworks.get(server)
+        return fw is None or fw.get("rust", True)
+
+    rust = [a for a in rows if a.contender and a.valid and a.pct_of_ceiling is not None and is_rust(a.server)]
+    if not rust:
+        return None
+    best = max(rust, key=lambda a: a.pct_of_ceiling or 0)
+    pct = best.pct_of_ceiling or 0
+    verdict = "met" if pct >= CEILING_GOAL_PCT else "not met"
+    return (
+        f"Goal: the fastest Rust server on `{CEILING_GOAL_SCENARIO}` serves ≥ {CEILING_GOAL_PCT:.0f} % of the database "
+        f"ceiling. `{best.server}` reaches {pct:.0f} %: **{verdict}**."
+    )
+
+
 def latency_table(by_rate: ByLoad) -> Table:
     rows = []
     for rate, aggs in by_rate.items():
@@ -228,7 +372,7 @@ class Summary:
     rows: list[SummaryRow]
 
 
-Metric = Literal["rps", "us", "p99"]
+Metric = Literal["rps", "us", "p99", "ceiling"]
 
 
 def summary(view: View) -> Summary:
@@ -240,18 +384,30 @@ def summary(view: View) -> Summary:
     if eff is not None:
         conns = view.headline(eff)
         picks.append((f"µs CPU/req ({eff} @{conns})", _by_server(view.throughput[eff][conns]), "us"))
+    if CEILING_GOAL_SCENARIO in view.throughput:
+        conns = view.headline(CEILING_GOAL_SCENARIO)
+        picks.append(
+            (
+                f"% of database ceiling ({CEILING_GOAL_SCENARIO} @{conns})",
+                _by_server(view.headline_rows(CEILING_GOAL_SCENARIO)),
+                "ceiling",
+            )
+        )
     for scenario, by_rate in view.latency.items():
         for rate, aggs in by_rate.items():
             label = f"p99 ms @{rate / 1000:g}k/s" if len(view.latency) == 1 else f"{scenario} p99 ms @{rate / 1000:g}k/s"
             picks.append((label, _by_server(aggs), "p99"))
     first = next(iter(view.throughput), None)
-    ordered = [a.server for a in view.headline_rows(first) if a.server != BASELINE] if first else []
-    servers = ordered + [s for s in view.servers if s not in ordered and s != BASELINE]
-    servers += [BASELINE] if BASELINE in view.servers else []
+    calibration = (BASELINE, CEILING)
+    ordered = [a.server for a in view.headline_rows(first) if a.server not in calibration] if first else []
+    servers = ordered + [s for s in view.servers if s not in ordered and s not in calibration]
+    # A calibration row only where it ran: the baseline has no database cells, the ceiling only those.
+    servers += [BASELINE] if any(BASELINE in by for _, by, _ in picks) else []
+    servers += [CEILING] if any(CEILING in by for _, by, _ in picks) else []
     rows = []
     for server in servers:
         cells = [_summary_cell(by.get(server), metric) for _, by, metric in picks]
-        contender = next((by[server].contender for _, by, _ in picks if server in by), server != BASELINE)
+        contender = next((by[server].contender for _, by, _ in picks if server in by), server not in calibration)
         rows.append(SummaryRow(server, contender, cells))
     return Summary([label for label, _, _ in picks], rows)
 
@@ -267,10 +423,12 @@ def _summary_cell(a: Aggregate | None, metric: Metric) -> Cell:
         text = fmt_int(median(a.requests_per_s))
     elif metric == "us":
         text = fmt_ms(median(a.server_cpu_us_per_request))
+    elif metric == "ceiling":
+        text = "ceiling" if a.server == CEILING else fmt_pct(a.pct_of_ceiling)
     else:
         text = fmt_ms(median((a.latency_ms or {}).get("p99")))
     # A missed rate only qualifies a latency; calibration shows in the row's label.
-    shown: set[NoteKind] = {"invalid", "client-bound", "CPU stolen"}
+    shown: set[NoteKind] = {"invalid", "client-bound", "database-bound", "CPU stolen"}
     if metric == "p99":
         shown.add("rate not reached")
     return Cell(text, [n.kind for n in notes(a) if n.kind in shown], a.valid)
@@ -398,6 +556,9 @@ def header(doc: RunDocument) -> list[str]:
             f"{cfg['workers']} worker(s); load generator on `{client['host']}` (over SSH), CPU(s) "
             f"{_cpus(cfg['client_cpus'])}, sending to {address}. Steal and CPU time are each read on their own host."
         )
+    database = database_sentence(doc)
+    if database:
+        lines.append(database)
     toolset = f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}"
     build = f"{env['rustc']}; commit `{env['git_commit'][:12]}`{' (dirty)' if env.get('git_dirty') else ''}"
     here = f"{env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}"
@@ -437,6 +598,29 @@ def header(doc: RunDocument) -> list[str]:
     return lines
 
 
+def database_sentence(doc: RunDocument) -> str | None:
+    """Where PostgreSQL ran, on which CPUs, and how its ceiling was measured."""
+    cfg = doc["config"]
+    d = cfg.get("database")
+    if d is None:
+        return None
+    version = doc["environment"]["tools"].get("pgbench", "")
+    pg = f"PostgreSQL {version}".strip()
+    if d["cpus"] is not None:
+        shared = " (shared with the load generator)" if set(d["cpus"]) & set(cfg["client_cpus"]) else ""
+        where = (
+            f"{pg}, the private cluster {'started by this run' if d['started'] else 'already running'} and seeded "
+            f"at its start, pinned to CPU(s) {_cpus(d['cpus'])}{shared}"
+        )
+    else:
+        where = f"{pg} (client) against `{d['url']}` on `{d['host']}`: not pinned by the harness, its CPU unmeasured"
+    return (
+        f"Database: {where}. Ceiling: pgbench -M prepared with each scenario's statements, {d['ceiling_clients']} "
+        f"connection(s) (the servers' pool: {cfg['workers']} worker(s) × db_connections_per_worker), on the server's "
+        f"CPU(s) {_cpus(cfg['server_cpus'])}."
+    )
+
+
 # --- the view -------------------------------------------------------------------------------------
 
 
@@ -446,7 +630,7 @@ def order(rows: list[Aggregate], kind: str) -> list[Aggregate]:
     def key(a: Aggregate) -> tuple[int, float, str]:
         if a.rank is not None:
             return (0, a.rank, a.server)
-        if a.server == BASELINE:
+        if a.server in (BASELINE, CEILING):
             return (2, 0, a.server)
         value = a.requests_per_s.median if kind == "throughput" and a.requests_per_s else 0
         return (1, -value, a.server)

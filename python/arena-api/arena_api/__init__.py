@@ -1,8 +1,9 @@
 """API v1 (docs/API.md) for the arena's Python servers, in one place.
 
-Stdlib only. pyo3-hyper takes the user and echo rules from here (its
-contract errors come from Rust); granian and uvicorn also route with
-`dispatch`, so no Python server re-types a rule.
+Stdlib only (but `arena_api.pg`, the database endpoints over asyncpg and
+Jinja2). pyo3-hyper takes the user and echo rules from here (its contract
+errors come from Rust); granian and uvicorn also route with `dispatch`, so no
+Python server re-types a rule. The database endpoints' rules are `arena_api.db`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,10 @@ import argparse
 import json
 import os
 import re
-import tomllib
-from importlib import resources
 from typing import NamedTuple
 
-# The contract's numbers and error codes have one home, crates/api-model/contract.toml,
-# which this package carries as data (python/arena-api/pyproject.toml).
-_CONTRACT = tomllib.loads(resources.files(__name__).joinpath("contract.toml").read_text())
+from . import db
+from ._contract import CONTRACT as _CONTRACT
 
 PLAINTEXT = b"Hello, World!"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -31,7 +29,7 @@ USER_ID_MIN: int = _CONTRACT["users"]["id_min"]
 USER_ID_MAX: int = _CONTRACT["users"]["id_max"]
 ERROR_CODES: dict[int, str] = {int(status): code for status, code in _CONTRACT["errors"].items()}
 # Path -> the one method it allows (for 405 and Allow); /users/{id} is a prefix.
-ROUTES = {"/plaintext": "GET", "/json": "GET", "/echo": "POST"}
+ROUTES = {"/plaintext": "GET", "/json": "GET", "/echo": "POST"} | dict.fromkeys(db.PATHS, "GET")
 USERS_PREFIX = "/users/"
 
 
@@ -110,7 +108,14 @@ class NeedBody(NamedTuple):
     """`dispatch` answer for POST /echo: read at most BODY_LIMIT bytes, then `echo_reply`."""
 
 
-def dispatch(method: str, path: str, content_type: str | None, content_length: str | None) -> Reply | NeedBody:
+class NeedDatabase(NamedTuple):
+    """`dispatch` answer for GET on a database route (`db.PATHS`): the app asks PostgreSQL
+    (`arena_api.pg`), with `db.queries_count` of the query string for /queries and /updates."""
+
+    path: str
+
+
+def dispatch(method: str, path: str, content_type: str | None, content_length: str | None) -> Reply | NeedBody | NeedDatabase:
     """Everything decided before the body is read, in the contract's order."""
     if path.startswith(USERS_PREFIX):
         segment = path[len(USERS_PREFIX) :]
@@ -126,6 +131,8 @@ def dispatch(method: str, path: str, content_type: str | None, content_length: s
         return Reply(200, TEXT_CONTENT_TYPE, PLAINTEXT)
     if path == "/json":
         return Reply(200, JSON_CONTENT_TYPE, to_json(message()))
+    if allowed == "GET":
+        return NeedDatabase(path)
     if not is_json(content_type):
         return error(415)
     if content_length is not None and content_length.isdigit() and int(content_length) > BODY_LIMIT:

@@ -1,7 +1,7 @@
 use actix_web::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
-use api_model::{ApiError, Route};
+use api_model::ApiError;
 
 /// The contract's errors as an actix `ResponseError`; a newtype because both
 /// `ApiError` and `ResponseError` live in other crates. Every error actix
@@ -48,10 +48,10 @@ impl Error {
     }
 }
 
-/// 405 naming the one method `route` answers.
-pub fn method_not_allowed(route: Route) -> HttpResponse {
+/// 405 naming the one method the resource answers.
+pub fn method_not_allowed(allow: &'static str) -> HttpResponse {
     let mut res = Error(ApiError::MethodNotAllowed).error_response();
     res.headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(route.allow()));
+        .insert(ALLOW, HeaderValue::from_static(allow));
     res
 }

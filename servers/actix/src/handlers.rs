@@ -7,7 +7,10 @@ use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use api_model::db::{self, Fortune};
 use api_model::{echo as echo_rules, ApiError, Message, User, BODY_READ_TIMEOUT};
+use arena_postgres::Pool;
+use askama::Template;
 
 use crate::error::Error;
 
@@ -36,6 +39,41 @@ pub async fn echo(JsonBody(body): JsonBody) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok()
         .content_type(api_model::JSON_CONTENT_TYPE)
         .body(echo_rules::echo(&body)?))
+}
+
+pub async fn db(pool: web::Data<Pool>) -> Result<HttpResponse, Error> {
+    Ok(HttpResponse::Ok().json(pool.world().await?))
+}
+
+/// The raw query string: the contract's `queries_count`, not a
+/// deserializer, reads the parameter (a bad value is 1 row, never a 400).
+pub async fn queries(pool: web::Data<Pool>, req: HttpRequest) -> Result<HttpResponse, Error> {
+    let count = db::queries_count(Some(req.query_string()));
+    Ok(HttpResponse::Ok().json(pool.worlds(count).await?))
+}
+
+pub async fn updates(pool: web::Data<Pool>, req: HttpRequest) -> Result<HttpResponse, Error> {
+    let count = db::queries_count(Some(req.query_string()));
+    Ok(HttpResponse::Ok().json(pool.updates(count).await?))
+}
+
+pub async fn fortunes(pool: web::Data<Pool>) -> Result<HttpResponse, Error> {
+    let fortunes = pool.fortunes().await?;
+    let page = FortunesPage {
+        fortunes: &fortunes,
+    }
+    .render()
+    .map_err(|_| ApiError::Internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(db::HTML_CONTENT_TYPE)
+        .body(page))
+}
+
+/// templates/fortunes.html; askama escapes every `{{ }}` of an .html template.
+#[derive(Template)]
+#[template(path = "fortunes.html")]
+struct FortunesPage<'a> {
+    fortunes: &'a [Fortune],
 }
 
 pub async fn not_found() -> Result<HttpResponse, Error> {

@@ -12,7 +12,9 @@ mod handlers;
 
 use actix_web::http::header::SERVER;
 use actix_web::{middleware, web, App, HttpServer, Resource};
+use api_model::db::Endpoint;
 use api_model::{ApiError, Route};
+use arena_postgres::Pool;
 use mimalloc::MiMalloc;
 
 use crate::error::Error;
@@ -22,10 +24,14 @@ static GLOBAL: MiMalloc = MiMalloc;
 
 /// A resource whose other methods get the contract's 405 with `Allow`
 /// (a resource does not inherit the app's default service).
-fn resource(path: &str, route: Route) -> Resource {
+fn resource(path: &str, allow: &'static str) -> Resource {
     web::resource(path).default_service(web::to(
-        move || async move { error::method_not_allowed(route) },
+        move || async move { error::method_not_allowed(allow) },
     ))
+}
+
+fn database(endpoint: Endpoint) -> Resource {
+    resource(endpoint.path(), Endpoint::ALLOW)
 }
 
 #[actix_web::main]
@@ -33,6 +39,9 @@ async fn main() -> std::io::Result<()> {
     let args = api_model::cli::ServerArgs::from_env();
     HttpServer::new(|| {
         App::new()
+            // The factory runs once on each worker's thread: each worker gets
+            // its own connections, the contract's pool policy.
+            .app_data(web::Data::new(Pool::for_this_worker()))
             .app_data(config::payload())
             // A segment that does not decode to UTF-8 is a bad id, not actix's 404.
             .app_data(
@@ -41,12 +50,24 @@ async fn main() -> std::io::Result<()> {
             .wrap_fn(guard::check)
             .wrap(middleware::DefaultHeaders::new().add((SERVER, "actix")))
             .service(
-                resource(Route::PLAINTEXT_PATH, Route::Plaintext)
+                resource(Route::PLAINTEXT_PATH, Route::Plaintext.allow())
                     .route(web::get().to(handlers::plaintext)),
             )
-            .service(resource(Route::JSON_PATH, Route::Json).route(web::get().to(handlers::json)))
-            .service(resource("/users/{id}", Route::User).route(web::get().to(handlers::user)))
-            .service(resource(Route::ECHO_PATH, Route::Echo).route(web::post().to(handlers::echo)))
+            .service(
+                resource(Route::JSON_PATH, Route::Json.allow())
+                    .route(web::get().to(handlers::json)),
+            )
+            .service(
+                resource("/users/{id}", Route::User.allow()).route(web::get().to(handlers::user)),
+            )
+            .service(
+                resource(Route::ECHO_PATH, Route::Echo.allow())
+                    .route(web::post().to(handlers::echo)),
+            )
+            .service(database(Endpoint::World).route(web::get().to(handlers::db)))
+            .service(database(Endpoint::Queries).route(web::get().to(handlers::queries)))
+            .service(database(Endpoint::Fortunes).route(web::get().to(handlers::fortunes)))
+            .service(database(Endpoint::Updates).route(web::get().to(handlers::updates)))
             .default_service(web::to(handlers::not_found))
     })
     .workers(args.workers())

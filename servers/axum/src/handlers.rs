@@ -1,17 +1,23 @@
+use api_model::db::{self, Endpoint, Fortune, World};
 use api_model::{
     echo as echo_rules, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
 };
+use arena_postgres::Pool;
+use askama::Template;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request};
 use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 
 use crate::error::Error;
 
 const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
 const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+const HTML: HeaderValue = HeaderValue::from_static(db::HTML_CONTENT_TYPE);
 
 pub async fn plaintext() -> impl IntoResponse {
     ([(CONTENT_TYPE, TEXT)], api_model::PLAINTEXT_BODY)
@@ -33,15 +39,71 @@ pub async fn echo(JsonBody(body): JsonBody) -> Result<impl IntoResponse, Error> 
     Ok(([(CONTENT_TYPE, JSON)], echo_rules::echo(&body)?))
 }
 
+pub async fn db(DbPool(pool): DbPool) -> Result<Json<World>, Error> {
+    Ok(Json(pool.world().await?))
+}
+
+/// `RawQuery`: the contract's `queries_count`, not a deserializer, reads the
+/// parameter (a bad value is 1 row, never a 400).
+pub async fn queries(
+    DbPool(pool): DbPool,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<World>>, Error> {
+    let count = db::queries_count(query.as_deref());
+    Ok(Json(pool.worlds(count).await?))
+}
+
+pub async fn updates(
+    DbPool(pool): DbPool,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<World>>, Error> {
+    let count = db::queries_count(query.as_deref());
+    Ok(Json(pool.updates(count).await?))
+}
+
+pub async fn fortunes(DbPool(pool): DbPool) -> Result<impl IntoResponse, Error> {
+    let fortunes = pool.fortunes().await?;
+    let page = FortunesPage {
+        fortunes: &fortunes,
+    }
+    .render()
+    .map_err(|_| ApiError::Internal)?;
+    Ok(([(CONTENT_TYPE, HTML)], page))
+}
+
+/// templates/fortunes.html; askama escapes every `{{ }}` of an .html template.
+#[derive(Template)]
+#[template(path = "fortunes.html")]
+struct FortunesPage<'a> {
+    fortunes: &'a [Fortune],
+}
+
+/// The connections of the worker serving this request. An extractor rather
+/// than `State`: one router is shared by every worker, and the pool policy
+/// is per worker (`arena_postgres::Pool::for_this_worker`).
+pub struct DbPool(Pool);
+
+impl<S: Send + Sync> FromRequestParts<S> for DbPool {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(DbPool(Pool::for_this_worker()))
+    }
+}
+
 pub async fn not_found() -> Error {
     Error(ApiError::NotFound)
 }
 
 pub async fn method_not_allowed(uri: Uri) -> Response {
     let mut res = Error(ApiError::MethodNotAllowed).into_response();
-    if let Some((route, _)) = Route::match_path(uri.path()) {
+    let allow = match Route::match_path(uri.path()) {
+        Some((route, _)) => Some(route.allow()),
+        None => Endpoint::match_path(uri.path()).map(|_| Endpoint::ALLOW),
+    };
+    if let Some(allow) = allow {
         res.headers_mut()
-            .insert(ALLOW, HeaderValue::from_static(route.allow()));
+            .insert(ALLOW, HeaderValue::from_static(allow));
     }
     res
 }

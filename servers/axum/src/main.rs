@@ -6,6 +6,7 @@
 mod error;
 mod handlers;
 
+use api_model::db::Endpoint;
 use axum::http::header::SERVER;
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -23,6 +24,10 @@ fn app() -> Router {
         .route("/json", get(handlers::json))
         .route("/users/{id}", get(handlers::user))
         .route("/echo", post(handlers::echo))
+        .route(Endpoint::World.path(), get(handlers::db))
+        .route(Endpoint::Queries.path(), get(handlers::queries))
+        .route(Endpoint::Fortunes.path(), get(handlers::fortunes))
+        .route(Endpoint::Updates.path(), get(handlers::updates))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(axum::middleware::map_response(server_header))

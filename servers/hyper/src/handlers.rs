@@ -1,6 +1,9 @@
 use std::convert::Infallible;
 
+use api_model::db::{self, Endpoint, Fortune};
 use api_model::{echo, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT};
+use arena_postgres::Pool;
+use askama::Template;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Incoming};
@@ -8,11 +11,14 @@ use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::{Method, Request, Response};
 
 use crate::error::error;
-use crate::response::{respond, JSON, TEXT};
+use crate::response::{respond, HTML, JSON, TEXT};
 
 pub async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let Some((route, id)) = Route::match_path(req.uri().path()) else {
-        return Ok(error(ApiError::NotFound));
+        return Ok(match Endpoint::match_path(req.uri().path()) {
+            Some(endpoint) => database(endpoint, req).await,
+            None => error(ApiError::NotFound),
+        });
     };
     if !route.allows(req.method().as_str()) {
         let mut res = error(ApiError::MethodNotAllowed);
@@ -54,4 +60,41 @@ async fn echo_body(req: Request<Incoming>) -> Result<Vec<u8>, ApiError> {
             }
         })?;
     echo::echo(&body.to_bytes())
+}
+
+/// The database routes, on this worker's connections (`arena_postgres`).
+async fn database(endpoint: Endpoint, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    if req.method() != Method::GET {
+        let mut res = error(ApiError::MethodNotAllowed);
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(Endpoint::ALLOW));
+        return res;
+    }
+    let count = db::queries_count(req.uri().query());
+    let pool = Pool::for_this_worker();
+    let answer = match endpoint {
+        Endpoint::World => pool.world().await.map(|row| json(&row)),
+        Endpoint::Queries => pool.worlds(count).await.map(|rows| json(&rows)),
+        Endpoint::Updates => pool.updates(count).await.map(|rows| json(&rows)),
+        Endpoint::Fortunes => pool.fortunes().await.and_then(|fortunes| {
+            let page = FortunesPage {
+                fortunes: &fortunes,
+            };
+            let html = page.render().map_err(|_| ApiError::Internal)?;
+            Ok(respond(HTML, html.into()))
+        }),
+    };
+    answer.unwrap_or_else(error)
+}
+
+fn json(value: &impl serde::Serialize) -> Response<Full<Bytes>> {
+    let body = serde_json::to_vec(value).expect("rows always serialize");
+    respond(JSON, body.into())
+}
+
+/// templates/fortunes.html; askama escapes every `{{ }}` of an .html template.
+#[derive(Template)]
+#[template(path = "fortunes.html")]
+struct FortunesPage<'a> {
+    fortunes: &'a [Fortune],
 }

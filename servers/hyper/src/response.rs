@@ -9,6 +9,7 @@ use hyper::Response;
 const SERVER_NAME: HeaderValue = HeaderValue::from_static("hyper");
 pub const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
 pub const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+pub const HTML: HeaderValue = HeaderValue::from_static(api_model::db::HTML_CONTENT_TYPE);
 
 pub fn respond(content_type: HeaderValue, body: Bytes) -> Response<Full<Bytes>> {
     let mut res = with_server(Response::new(Full::new(body)));

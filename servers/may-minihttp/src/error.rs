@@ -3,7 +3,7 @@
 //! lines the library writes itself.
 
 use api_model::head::HeadRefusal;
-use api_model::{ApiError, Route};
+use api_model::ApiError;
 use may_minihttp::Response;
 
 pub const CONTENT_TYPE_JSON: &str = "Content-Type: application/json";
@@ -16,10 +16,11 @@ pub fn write(rsp: &mut Response, e: ApiError) {
         .body_vec(e.body());
 }
 
-/// 405 with the `Allow` line naming the one method the route answers.
-pub fn method_not_allowed(rsp: &mut Response, route: Route) {
+/// 405 with the `Allow` line naming the one method the route answers
+/// (`Route::allow`, `Endpoint::ALLOW`).
+pub fn method_not_allowed(rsp: &mut Response, allow: &str) {
     write(rsp, ApiError::MethodNotAllowed);
-    rsp.header(allow_header(route.allow()));
+    rsp.header(allow_header(allow));
 }
 
 /// A head refused before routing (414, 431): the status alone, no body.
@@ -28,7 +29,7 @@ pub fn refused(rsp: &mut Response, refusal: HeadRefusal) {
     rsp.status_code(status.into(), reason(status));
 }
 
-/// The `Allow` line for the method name `Route::allow` returns.
+/// The `Allow` line for a method name `Route::allow` or `Endpoint::ALLOW` gives.
 fn allow_header(method: &str) -> &'static str {
     match method {
         "POST" => "Allow: POST",
@@ -54,6 +55,8 @@ fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use api_model::db::Endpoint;
+    use api_model::Route;
 
     #[test]
     fn header_lines_match_the_shared_constants() {
@@ -67,6 +70,10 @@ mod tests {
                 format!("Allow: {}", route.allow())
             );
         }
+        assert_eq!(
+            allow_header(Endpoint::ALLOW),
+            format!("Allow: {}", Endpoint::ALLOW)
+        );
     }
 
     #[test]

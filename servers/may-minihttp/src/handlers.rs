@@ -3,15 +3,18 @@
 
 use std::io::{self, Read};
 
+use api_model::db::{queries_count, worlds_json, Endpoint, Fortune};
 use api_model::head::HeadRefusal;
 use api_model::{echo, ApiError, Message, Route, User};
 use may_minihttp::{HttpService, HttpServiceFactory, Request, Response};
+use yarte::Template;
 
 use crate::guard::{self, Refusal};
 use crate::watchdog::Watchdog;
-use crate::{config, conn, error};
+use crate::{config, conn, db, error};
 
 const CONTENT_TYPE_TEXT: &str = "Content-Type: text/plain; charset=utf-8";
+const CONTENT_TYPE_HTML: &str = "Content-Type: text/html; charset=utf-8";
 const PLAINTEXT: &str = match std::str::from_utf8(api_model::PLAINTEXT_BODY) {
     Ok(s) => s,
     Err(_) => panic!("the plaintext body is UTF-8"),
@@ -102,16 +105,22 @@ enum Routed {
 }
 
 fn route(req: &Request, content_length: Option<usize>) -> Routed {
-    // A query string is ignored by every endpoint.
-    let path = req
-        .path()
-        .split_once('?')
-        .map_or(req.path(), |(path, _)| path);
+    let (path, query) = match req.path().split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (req.path(), None),
+    };
+    if let Some(endpoint) = Endpoint::match_path(path) {
+        if req.method() != Endpoint::ALLOW {
+            return Routed::Done(Reply::MethodNotAllowed(Endpoint::ALLOW));
+        }
+        return Routed::Done(database(endpoint, query).unwrap_or_else(Reply::from));
+    }
+    // A query string is ignored by every other endpoint.
     let Some((route, id)) = Route::match_path(path) else {
         return Routed::Done(ApiError::NotFound.into());
     };
     if !route.allows(req.method()) {
-        return Routed::Done(Reply::MethodNotAllowed(route));
+        return Routed::Done(Reply::MethodNotAllowed(route.allow()));
     }
     Routed::Done(match route {
         Route::Plaintext => Reply::Plaintext,
@@ -133,12 +142,44 @@ fn route(req: &Request, content_length: Option<usize>) -> Routed {
     })
 }
 
+/// The database routes: the coroutine blocks on PostgreSQL (parking, not
+/// the worker thread) for at most the database timeout (src/db.rs).
+/// `queries` is parsed from the raw query string by the contract's rule.
+fn database(endpoint: Endpoint, query: Option<&str>) -> Result<Reply, ApiError> {
+    let pool = db::pool();
+    Ok(match endpoint {
+        Endpoint::World => Reply::Json(pool.world()?.to_json()),
+        Endpoint::Queries => Reply::Json(worlds_json(&pool.worlds(queries_count(query))?)),
+        Endpoint::Updates => Reply::Json(worlds_json(&pool.updates(queries_count(query))?)),
+        Endpoint::Fortunes => {
+            let page = FortunesPage {
+                rows: pool.fortunes()?,
+            };
+            Reply::Html(page.call().map_err(|_| ApiError::Internal)?)
+        }
+    })
+}
+
+/// The fortunes page through yarte (templates/fortunes.hbs), whose `{{ }}`
+/// escapes `&`, `<`, `>`, `"`, `'` (and `/`).
+#[derive(Template)]
+#[template(path = "fortunes")]
+struct FortunesPage {
+    rows: Vec<Fortune>,
+}
+
+// yarte's derive reads the template without telling cargo: this makes an
+// edited template rebuild the crate.
+const _: &[u8] = include_bytes!("../templates/fortunes.hbs");
+
 /// What a request is answered with, decided before the body is drained.
 enum Reply {
     Plaintext,
     Json(Vec<u8>),
+    Html(String),
     Error(ApiError),
-    MethodNotAllowed(Route),
+    /// With the one method the route answers.
+    MethodNotAllowed(&'static str),
     Refused(HeadRefusal),
 }
 
@@ -157,8 +198,11 @@ impl Reply {
             Reply::Json(body) => {
                 rsp.header(error::CONTENT_TYPE_JSON).body_vec(body);
             }
+            Reply::Html(page) => {
+                rsp.header(CONTENT_TYPE_HTML).body_vec(page.into_bytes());
+            }
             Reply::Error(e) => error::write(rsp, e),
-            Reply::MethodNotAllowed(route) => error::method_not_allowed(rsp, route),
+            Reply::MethodNotAllowed(allow) => error::method_not_allowed(rsp, allow),
             Reply::Refused(refusal) => error::refused(rsp, refusal),
         }
     }
@@ -173,6 +217,10 @@ mod tests {
         assert_eq!(
             CONTENT_TYPE_TEXT,
             format!("Content-Type: {}", api_model::TEXT_CONTENT_TYPE)
+        );
+        assert_eq!(
+            CONTENT_TYPE_HTML,
+            format!("Content-Type: {}", api_model::db::HTML_CONTENT_TYPE)
         );
     }
 }

@@ -9,9 +9,11 @@
 
 mod config;
 mod conn;
+mod db;
 mod error;
 mod guard;
 mod handlers;
+mod pg;
 mod signals;
 mod watchdog;
 
@@ -26,6 +28,8 @@ fn main() -> std::io::Result<()> {
     // Before any may thread exists, so that they all inherit the mask.
     let signals = signals::Shutdown::block()?;
     config::runtime(&args);
+    // The pool's slots only: nothing connects before a request needs it.
+    db::init(args.workers());
     let _server = handlers::ApiFactory.start(args.addr()?)?;
     signals.wait();
     // may has no graceful stop; the coroutines end with the process.

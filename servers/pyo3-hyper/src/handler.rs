@@ -17,6 +17,8 @@ pub enum Handler {
         value: serde_json::Value,
     },
     Python(Arc<PyRoute>),
+    /// One of the arena's database routes, answered in Rust (database.rs).
+    Database(api_model::db::Endpoint),
 }
 
 pub struct PyRoute {

@@ -2,6 +2,7 @@
 //! native Rust answers. The Python face is `pyo3_hyper/__init__.py`.
 
 mod asgi;
+mod database;
 mod dispatch;
 mod handler;
 mod pyobjects;
@@ -121,6 +122,16 @@ impl App {
     fn _add_json(&mut self, path: &str, json_text: &str, method: &str) -> PyResult<()> {
         let value: serde_json::Value = serde_json::from_str(json_text).map_err(value_error)?;
         self.add(method, path, Handler::NativeJson { value })
+    }
+
+    /// The arena's four database routes (`/db`, `/queries`, `/fortunes`,
+    /// `/updates`) answered in Rust over tokio-postgres, each worker with its
+    /// own connections to `ARENA_DATABASE_URL`.
+    fn arena_database(&mut self) -> PyResult<()> {
+        for endpoint in api_model::db::Endpoint::ALL {
+            self.add("GET", endpoint.path(), Handler::Database(endpoint))?;
+        }
+        Ok(())
     }
 
     /// `(method, path)` of every route, in registration order.

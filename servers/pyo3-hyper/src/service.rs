@@ -78,6 +78,10 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
             .await
             .unwrap_or_else(body_error);
     }
+    let query = match &*handler {
+        Handler::Database(_) => req.uri().query().map(str::to_owned),
+        _ => None,
+    };
     // Bodies are always drained, even where nothing reads them.
     if !req.body().is_end_stream() {
         if let Err(e) = read_body(shared, req).await {
@@ -92,6 +96,7 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
                 .expect("a JSON value serializes")
                 .into(),
         ),
+        Handler::Database(endpoint) => crate::database::answer(*endpoint, query.as_deref()).await,
         Handler::Python(_) => unreachable!("answered above"),
     }
 }

@@ -34,9 +34,9 @@ const SERVER_NAME: HeaderValue = HeaderValue::from_static(if cfg!(feature = "io-
 });
 
 /// `Server: <name>` on every response: xitca has no server-name setting.
-pub async fn server_header<S>(next: &S, ctx: WebContext<'_>) -> Result<WebResponse, Error>
+pub async fn server_header<S, C>(next: &S, ctx: WebContext<'_, C>) -> Result<WebResponse, Error>
 where
-    S: for<'r> Service<WebContext<'r>, Response = WebResponse, Error = Error>,
+    S: for<'r> Service<WebContext<'r, C>, Response = WebResponse, Error = Error>,
 {
     let mut res = next.call(ctx).await?;
     res.headers_mut().insert(SERVER, SERVER_NAME);

@@ -1,6 +1,7 @@
 use std::convert::Infallible;
 use std::fmt;
 
+use api_model::db::Endpoint;
 use api_model::{ApiError, Route};
 use xitca_web::error::Error;
 use xitca_web::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
@@ -57,16 +58,23 @@ pub fn render<C, B>(err: ApiError, ctx: &mut WebContext<'_, C, B>) -> WebRespons
 /// an extractor's blank 400) with the contract's JSON errors. Errors are
 /// values in xitca-web until something renders them, so this is the one
 /// place that decides what every error looks like on the wire.
-pub async fn contract_errors<S>(next: &S, mut ctx: WebContext<'_>) -> Result<WebResponse, Error>
+pub async fn contract_errors<S, C>(
+    next: &S,
+    mut ctx: WebContext<'_, C>,
+) -> Result<WebResponse, Error>
 where
-    S: for<'r> Service<WebContext<'r>, Response = WebResponse, Error = Error>,
+    S: for<'r> Service<WebContext<'r, C>, Response = WebResponse, Error = Error>,
+    C: 'static,
 {
     let err = match next.call(ctx.reborrow()).await {
         Ok(res) => return Ok(res),
         Err(err) => err,
     };
     // Before rendering: a framework error renders by taking the request apart.
-    let route = Route::match_path(ctx.req().uri().path()).map(|(route, _)| route);
+    let path = ctx.req().uri().path();
+    let allow = Route::match_path(path)
+        .map(|(route, _)| route.allow())
+        .or_else(|| Endpoint::match_path(path).map(|_| Endpoint::ALLOW));
     let api = match err.upcast().downcast_ref::<ApiErr>() {
         Some(ApiErr(api)) => *api,
         // The framework's own error picks the status; the contract picks the body.
@@ -83,9 +91,9 @@ where
         }
     };
     let mut res = render(api, &mut ctx);
-    if let (ApiError::MethodNotAllowed, Some(route)) = (api, route) {
+    if let (ApiError::MethodNotAllowed, Some(allow)) = (api, allow) {
         res.headers_mut()
-            .insert(ALLOW, HeaderValue::from_static(route.allow()));
+            .insert(ALLOW, HeaderValue::from_static(allow));
     }
     Ok(res)
 }

@@ -17,9 +17,9 @@ use crate::error::render;
 /// request.
 const CLOSE: HeaderValue = HeaderValue::from_static("close");
 
-pub async fn head<S>(next: &S, mut ctx: WebContext<'_>) -> Result<WebResponse, Error>
+pub async fn head<S, C>(next: &S, mut ctx: WebContext<'_, C>) -> Result<WebResponse, Error>
 where
-    S: for<'r> Service<WebContext<'r>, Response = WebResponse, Error = Error>,
+    S: for<'r> Service<WebContext<'r, C>, Response = WebResponse, Error = Error>,
 {
     let req = ctx.req();
     let fields = req

@@ -1,17 +1,23 @@
+use api_model::db::{queries_count, worlds_json, Fortune};
 use api_model::{echo as echo_rules, ApiError, Message, User, BODY_LIMIT, BODY_READ_TIMEOUT};
+use sailfish::TemplateOnce;
 use xitca_web::body::BodyStream;
 use xitca_web::bytes::{Bytes, BytesMut};
 use xitca_web::error::{BodyOverFlow, Error};
 use xitca_web::handler::body::Limit;
 use xitca_web::handler::params::ParamsRef;
+use xitca_web::handler::state::StateRef;
+use xitca_web::handler::uri::UriRef;
 use xitca_web::handler::FromRequest;
 use xitca_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use xitca_web::http::StatusCode;
 use xitca_web::WebContext;
 
+use crate::db::Db;
 use crate::error::{ApiErr, JSON};
 
 const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+const HTML: HeaderValue = HeaderValue::from_static(api_model::db::HTML_CONTENT_TYPE);
 
 /// Header first: a tuple responder takes its error type from its first element.
 type Typed<T> = ((HeaderName, HeaderValue), T);
@@ -32,6 +38,44 @@ pub async fn user(params: ParamsRef<'_>) -> Result<Typed<Vec<u8>>, ApiErr> {
     let id = params.get("id").ok_or(ApiErr(ApiError::NotFound))?;
     let user = User::lookup(id)?;
     Ok(((CONTENT_TYPE, JSON), user.to_json()))
+}
+
+pub async fn db(StateRef(db): StateRef<'_, Db>) -> Result<Typed<Vec<u8>>, ApiErr> {
+    Ok(((CONTENT_TYPE, JSON), db.world().await?.to_json()))
+}
+
+/// `queries=N` from the raw query string: the contract's count, not a
+/// serde parse, decides what N is.
+pub async fn queries(
+    StateRef(db): StateRef<'_, Db>,
+    UriRef(uri): UriRef<'_>,
+) -> Result<Typed<Vec<u8>>, ApiErr> {
+    let rows = db.worlds(queries_count(uri.query())).await?;
+    Ok(((CONTENT_TYPE, JSON), worlds_json(&rows)))
+}
+
+pub async fn updates(
+    StateRef(db): StateRef<'_, Db>,
+    UriRef(uri): UriRef<'_>,
+) -> Result<Typed<Vec<u8>>, ApiErr> {
+    let rows = db.updates(queries_count(uri.query())).await?;
+    Ok(((CONTENT_TYPE, JSON), worlds_json(&rows)))
+}
+
+/// The fortunes page through sailfish (templates/fortunes.stpl), whose
+/// `<%= %>` escapes `&`, `<`, `>`, `"` and `'`.
+#[derive(TemplateOnce)]
+#[template(path = "fortunes.stpl", rm_whitespace = true)]
+struct FortunesPage {
+    rows: Vec<Fortune>,
+}
+
+pub async fn fortunes(StateRef(db): StateRef<'_, Db>) -> Result<Typed<Vec<u8>>, ApiErr> {
+    let rows = db.fortunes().await?;
+    let page = FortunesPage { rows }
+        .render_once()
+        .map_err(|_| ApiErr(ApiError::Internal))?;
+    Ok(((CONTENT_TYPE, HTML), page.into_bytes()))
 }
 
 pub async fn echo(JsonBody(body): JsonBody) -> Result<Typed<Vec<u8>>, ApiErr> {
