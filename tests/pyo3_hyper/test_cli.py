@@ -215,9 +215,14 @@ def test_supervised_workers_share_the_port_and_come_back(app_dir):
     try:
         wait_serving(proc, port)
         supervisor = psutil.Process(proc.pid)
-        workers = {p.pid for p in supervisor.children()}
+        # The first worker serves before the second is started.
+        deadline = time.monotonic() + 30
+        while len(workers := {p.pid for p in supervisor.children()}) < 2:
+            assert time.monotonic() < deadline, "the second worker never started"
+            time.sleep(0.05)
         assert len(workers) == 2
-        assert pids_serving(port, 2) == workers
+        while pids_serving(port, 2, tries=50) != workers:
+            assert time.monotonic() < deadline, "both workers never served"
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 30
@@ -243,7 +248,10 @@ def test_sigterm_stops_every_worker(app_dir):
     port = free_port()
     proc = cli(app_dir, "main:app", "--port", str(port), "--processes", "2")
     wait_serving(proc, port)
-    workers = [psutil.Process(p.pid) for p in psutil.Process(proc.pid).children()]
+    deadline = time.monotonic() + 30
+    while len(workers := [psutil.Process(p.pid) for p in psutil.Process(proc.pid).children()]) < 2:
+        assert time.monotonic() < deadline, "the second worker never started"
+        time.sleep(0.05)
     assert stop(proc) == 0
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
