@@ -10,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, SERVER, TRANSFER_ENCODING};
 use hyper::{Response, StatusCode};
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyStopIteration, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -46,14 +46,22 @@ impl Ready {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> PyResult<()> {
-        Err(match &self.value {
-            None => PyStopIteration::new_err(()),
-            Some(value) => PyStopIteration::new_err((value.clone_ref(py),)),
-        })
+    fn __next__(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        if let Some(value) = &self.value {
+            // `StopIteration(value)` without making the exception object:
+            // CPython takes a raised non-tuple value as the await's result
+            // as it is (`_PyGen_FetchStopIterationValue`); values here are
+            // message dicts.
+            debug_assert!(!value.bind(py).is_instance_of::<pyo3::types::PyTuple>());
+            // SAFETY: called with the GIL held (a pymethod); the value is a
+            // live object the error indicator takes its own reference to.
+            unsafe { pyo3::ffi::PyErr_SetObject(pyo3::ffi::PyExc_StopIteration, value.as_ptr()) };
+        }
+        // NULL: exhausted, with the value above if any (None otherwise).
+        None
     }
 
-    fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
         let _ = value;
         self.__next__(py)
     }
