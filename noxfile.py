@@ -79,15 +79,26 @@ def report(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "report", *session.posargs)
 
 
+def pytest_with_database(session: nox.Session, *args: str) -> None:
+    """pytest with the private PostgreSQL cluster running (harness/db.py): started here, so a machine
+    without PostgreSQL gets it installed (as root) or named before any test runs, and stopped after."""
+    session.run("python", "-m", "harness", "db", "start")
+    try:
+        session.run("pytest", *args)
+    finally:
+        session.run("python", "-m", "harness", "db", "stop")
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: every crate's Rust tests, then (pytest) harness unit tests, conformance, hostile input,
-    a short soak and the bench pipeline against every server, built once."""
+    """Everything CI runs: every crate's Rust tests, then (pytest) harness unit tests, conformance (the database
+    endpoints and the fault test included), hostile input, a short soak and the bench pipeline against every server,
+    built once."""
     install(session, "test", "build", "servers")
     session.run("python", "-m", "harness", "test-crates")
     session.run("python", "-m", "harness", "build", "--quiet")
     session.run("python", "-m", "harness", "tools")
-    session.run("pytest", "tests", *session.posargs)
+    pytest_with_database(session, "tests", *session.posargs)
 
 
 @nox.session
@@ -95,7 +106,7 @@ def conformance(session: nox.Session) -> None:
     """The conformance suite alone: `nox -s conformance -- --server axum`."""
     install(session, "test", "build", "servers")
     session.run("python", "-m", "harness", "build", "--quiet")
-    session.run("pytest", "tests/conformance", *session.posargs)
+    pytest_with_database(session, "tests/conformance", *session.posargs)
 
 
 @nox.session

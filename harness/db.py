@@ -26,12 +26,15 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import psutil
 
 from . import tools
 from .errors import ToolError
@@ -109,14 +112,15 @@ def _run_as() -> str | None:
     return "postgres"
 
 
-def cluster_dir() -> Path:
+def cluster_dir(name: str = "postgres") -> Path:
     """Under the target directory when the cluster's user can reach it; as root with the target
-    directory inside a private home (/root), under /var/tmp, one directory per checkout."""
-    preferred = TARGET_DIR / "postgres"
+    directory inside a private home (/root), under /var/tmp, one directory per checkout. `name`
+    keeps a second cluster apart (the fault test's, which it stops and freezes)."""
+    preferred = TARGET_DIR / name
     if _run_as() is None or _world_traversable(TARGET_DIR):
         return preferred
     digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-    return Path("/var/tmp") / f"rust-http-arena-postgres-{digest}"
+    return Path("/var/tmp") / f"rust-http-arena-{name}-{digest}"
 
 
 def _world_traversable(path: Path) -> bool:
@@ -126,8 +130,8 @@ def _world_traversable(path: Path) -> bool:
     return True
 
 
-def _state_file() -> Path:
-    return cluster_dir() / "state.json"
+def _state_file(base: Path | None) -> Path:
+    return (base or cluster_dir()) / "state.json"
 
 
 def _cmd(state_bin: Path, name: str, *args: str, run_as: str | None) -> list[str]:
@@ -141,9 +145,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def read_state() -> ClusterState | None:
+def read_state(base: Path | None = None) -> ClusterState | None:
     try:
-        return ClusterState(**json.loads(_state_file().read_text()))
+        return ClusterState(**json.loads(_state_file(base).read_text()))
     except (OSError, ValueError, TypeError):
         return None
 
@@ -156,15 +160,17 @@ def is_running(state: ClusterState | None = None) -> bool:
     return subprocess.run(probe, capture_output=True).returncode == 0
 
 
-def start(*, port: int | None = None, install: bool = True) -> ClusterState:
-    """Starts the cluster (made and seeded on first use, re-seeded on every start so a run begins
-    from the same tables); returns where it runs. A cluster already running is reused."""
-    current = read_state()
+def start(*, port: int | None = None, install: bool = True, base: Path | None = None, reseed: bool = True) -> ClusterState:
+    """Starts the cluster in `base` (default `cluster_dir()`), made and seeded on first use and
+    re-seeded on every start so a run begins from the same tables (`reseed=False`: kept as they
+    are); returns where it runs. A cluster already running is reused."""
+    current = read_state(base)
     if current is not None and is_running(current):
         return current
     bins = ensure_installed(install=install)
     run_as = _run_as()
-    base = cluster_dir()
+    base = base or cluster_dir()
+    fresh = not (base / "data" / "PG_VERSION").exists()
     data, sockets = base / "data", base / "run"
     for d in (base, sockets):
         d.mkdir(parents=True, exist_ok=True)
@@ -185,14 +191,15 @@ def start(*, port: int | None = None, install: bool = True) -> ClusterState:
     opts = f"-p {state.port} -k {sockets}"
     pg_ctl = ("-D", str(data), "-l", str(log), "-o", opts, "-w", "-t", str(START_TIMEOUT_S), "start")
     _check(_cmd(bins, "pg_ctl", *pg_ctl, run_as=run_as), log=log)
-    _state_file().write_text(json.dumps(asdict(state)) + "\n")
-    seed(state)
+    _state_file(base).write_text(json.dumps(asdict(state)) + "\n")
+    if reseed or fresh:
+        seed(state)
     return state
 
 
-def stop() -> bool:
-    """Stops the cluster if it runs; True when one was stopped."""
-    state = read_state()
+def stop(base: Path | None = None) -> bool:
+    """Stops the cluster in `base` (default `cluster_dir()`) if it runs; True when one was stopped."""
+    state = read_state(base)
     if state is None or not is_running(state):
         return False
     stop_cmd = _cmd(Path(state.bin_dir), "pg_ctl", "-D", state.data_dir, "-m", "fast", "-w", "stop", run_as=state.run_as)
@@ -238,6 +245,32 @@ def _check(cmd: list[str], *, log: Path | None = None) -> None:
         where = f" (log: {log})" if log else ""
         detail = (out.stderr or out.stdout).strip().splitlines()
         raise ToolError(f"`{' '.join(cmd[-3:])}` failed{where}: {detail[-1] if detail else 'no output'}")
+
+
+def processes(state: ClusterState) -> list[int]:
+    """The cluster's processes: the postmaster (its pid file's first line) and its children."""
+    try:
+        postmaster = int((Path(state.data_dir) / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return []
+    try:
+        found = psutil.Process(postmaster)
+        return [postmaster, *(c.pid for c in found.children(recursive=True))]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def signal_processes(state: ClusterState, sig: signal.Signals) -> list[int]:
+    """Sends `sig` to the cluster's processes (SIGSTOP: a database that accepts connections and
+    queries but never answers; SIGCONT ends it); returns the pids signalled."""
+    sent = []
+    for pid in processes(state):
+        try:
+            os.kill(pid, sig)
+            sent.append(pid)
+        except ProcessLookupError:
+            pass
+    return sent
 
 
 def wait_until_stopped(state: ClusterState, timeout_s: float = 10.0) -> bool:

@@ -4,6 +4,10 @@ Any test that takes the `server` fixture runs once per selected server.
 `--server a,b` (or ARENA_SERVERS=a,b) narrows the selection; by default every
 contender runs. A test named in a server's `[deviations]` is expected to fail
 for that server, strictly: if it passes, the deviation is stale and the run fails.
+
+Every server the suites start reaches the session's PostgreSQL cluster
+(harness/db.py) through ARENA_DATABASE_URL: the `database` fixture starts it
+once (or reuses a running one) and stops at the end what it started.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import registry  # noqa: E402
+from harness import db, registry  # noqa: E402
+from harness.errors import ToolError  # noqa: E402
 from harness.manifest import ServerSpec  # noqa: E402
 from harness.process import ServerProcess  # noqa: E402
 
@@ -50,8 +56,45 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("server_spec", specs, ids=[s.name for s in specs], scope="session")
 
 
+class NoDatabase(NamedTuple):
+    """Why the session has no PostgreSQL: the database tests skip with this reason."""
+
+    reason: str
+
+
 @pytest.fixture(scope="session")
-def server_process(server_spec: ServerSpec, tmp_path_factory: pytest.TempPathFactory) -> ServerProcess:
+def database() -> db.ClusterState | NoDatabase:
+    """The session's PostgreSQL cluster, its URL in the environment every server started from
+    here inherits (harness/process.py passes os.environ on). A running cluster of this checkout
+    (`python -m harness db start`, or nox's tests session) is reused and left running; one
+    started here is stopped at the end. Where PostgreSQL cannot be had (not installed, not
+    root) the servers start without a database and the database tests skip, naming why."""
+    was_running = db.is_running()
+    try:
+        state = db.start()
+    except ToolError as exc:
+        yield NoDatabase(str(exc))
+        return
+    before = os.environ.get(db.DATABASE_URL_ENV)
+    os.environ[db.DATABASE_URL_ENV] = state.url
+    yield state
+    if before is None:
+        os.environ.pop(db.DATABASE_URL_ENV, None)
+    else:
+        os.environ[db.DATABASE_URL_ENV] = before
+    if not was_running:
+        db.stop()
+
+
+@pytest.fixture(autouse=True)
+def _database_for_servers(request: pytest.FixtureRequest) -> None:
+    """Tests that start a server themselves (the soak) get the database as `server_process` does."""
+    if "server_spec" in request.fixturenames:
+        request.getfixturevalue("database")
+
+
+@pytest.fixture(scope="session")
+def server_process(server_spec: ServerSpec, database: object, tmp_path_factory: pytest.TempPathFactory) -> ServerProcess:
     """The server under test, started once per session and shared by its tests."""
     proc = ServerProcess(server_spec, workers=TEST_WORKERS, log_dir=tmp_path_factory.mktemp(server_spec.name))
     proc.start()

@@ -35,7 +35,7 @@ class HostPlace(TypedDict):
 
 class DatabaseInfo(TypedDict):
     """The PostgreSQL of the database scenarios: where it ran, whether the bench started it, its
-    CPUs (None: elsewhere, unmeasured) and the ceiling's connection count."""
+    CPUs (None: elsewhere, unmeasured), the ceiling's connection count and its pipelines' depth."""
 
     host: str  # "local" or the host of --database-url
     url: str  # password hidden
@@ -44,6 +44,9 @@ class DatabaseInfo(TypedDict):
     cpu_measured: bool
     ceiling_clients: int
     database_bound_share: float
+    # HTTP connections of a database cell -> requests per pipeline of its ceiling (pgbench.depth).
+    # Older runs lack it: their ceiling ran the statements one by one.
+    ceiling_depth: NotRequired[dict[str, int]]
 
 
 class Config(TypedDict):
@@ -159,6 +162,10 @@ def document(
             "cpu_measured": d.local,
             "ceiling_clients": pgbench.connections(cfg.workers),
             "database_bound_share": measure.DATABASE_BOUND_SHARE,
+            "ceiling_depth": {
+                str(c.connections): pgbench.depth(c.connections, pgbench.connections(cfg.workers))
+                for c in plan.cells([s for s in chosen if s.database], profile.name)
+            },
         }
     return {
         "schema_version": SCHEMA_VERSION,

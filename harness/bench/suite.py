@@ -321,7 +321,8 @@ def database_line(
     names = ", ".join(sc.name for sc in chosen if sc.database)
     line = (
         f"database scenarios ({names}): PostgreSQL {where}; ceiling: pgbench -M prepared -c "
-        f"{pgbench.connections(workers)} on CPUs {sorted(server_cpus)}"
+        f"{pgbench.connections(workers)} on CPUs {sorted(server_cpus)}, pipelines of HTTP connections / "
+        f"{pgbench.connections(workers)} requests"
     )
     if left_out:
         line += f"; no database endpoints: {', '.join(left_out)}"

@@ -2,14 +2,19 @@
 
 One row per server: conformance core (passed/total), hardening (hostile-suite
 cases passed/total), smuggling-safe (every request-smuggling case passed, no
-deviation), declared deviations with their reasons, the soak result, and the
-header/idle/body timeouts and body limit (harness/limits.py).
+deviation), declared deviations with their reasons, the soak result, the
+database endpoints (tests/conformance/test_database.py: passed/total) and the
+database fault cycle (tests/conformance/test_database_fault.py: 503 within the
+server's db_timeout_ms plus a margin, no crash, recovery, no leaked
+descriptors), and the header/idle/body timeouts and body limit
+(harness/limits.py). A server without a `[database]` table does not serve the
+database endpoints: "not served", and its verdict is incomplete.
 
 Inputs, all optional (a missing one shows as "not run"):
 - the manifests (`harness.registry`): limits and deviations;
 - the test results JSON written by the plugin in tests/hostile/conftest.py:
   `harness.paths.test_results_path()`, shaped
-  `{"servers": {NAME: {"suites": {"hostile"|"conformance": [{"test", "outcome",
+  `{"servers": {NAME: {"suites": {"hostile"|"conformance"|"database"|"database-fault": [{"test", "outcome",
   "seconds", "commit"?, "deviation"?, "message"?}]}, "seconds": {suite: s},
   "commit"?, "recorded"?}}}`; the "tested at" column names the commit(s) the
   rows were recorded at, so rows merged from runs of different commits show;
@@ -26,6 +31,7 @@ report shows the readiness of its run, not of today). Rendering is in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +68,11 @@ class SuiteScore:
                 score.failed.append(r["test"])
         return score
 
+    @property
+    def ran(self) -> bool:
+        """Some case ran (not every one skipped, as where the session had no PostgreSQL)."""
+        return bool(self.passed or self.deviations or self.failed)
+
     def text(self) -> str:
         out = f"{self.passed}/{self.total}"
         if self.deviations:
@@ -88,22 +99,52 @@ class Row:
     body_timeout: str
     body_limit: str
     tested_at: str = "not run"
+    # Snapshots from before the database rows load with these defaults.
+    serves_database: bool = False
+    database: SuiteScore | None = None
+    database_fault: SuiteScore | None = None
+    db_timeout: str = ""
 
     @property
     def verdict(self) -> str:
         """ready: every case passed and the soak too; ready with caveats: only
-        conformance deviations; behind a proxy: declared hardening gaps (a
-        fronting proxy must enforce what the stack does not); not ready: an
-        undeclared failure or a failed soak; incomplete: a part not run."""
+        conformance or database deviations; behind a proxy: declared hardening
+        gaps (a fronting proxy must enforce what the stack does not); not ready:
+        an undeclared failure or a failed soak; incomplete: a part not run (the
+        database endpoints not served included)."""
         if self.conformance is None or self.hardening is None or self.soak is None:
             return "incomplete"
-        if self.conformance.failed or self.hardening.failed or not self.soak.get("passed"):
+        parts = (self.conformance, self.hardening, self.database, self.database_fault)
+        if any(p is not None and p.failed for p in parts) or not self.soak.get("passed"):
             return "not ready"
+        if not self.serves_database or not all(p is not None and p.ran for p in (self.database, self.database_fault)):
+            return "incomplete"
         if self.hardening.deviations:
             return "behind a proxy"
-        if self.conformance.deviations:
+        if any(p is not None and p.deviations for p in (self.conformance, self.database, self.database_fault)):
             return "ready with caveats"
         return "ready"
+
+    def database_text(self) -> str:
+        return self._database_cell(self.database, lambda s: s.text())
+
+    def database_fault_text(self) -> str:
+        """pass: 503 within the server's db_timeout_ms (plus the test's margin) with PostgreSQL
+        stopped and frozen, no crash, recovery, no leaked descriptors."""
+
+        def cell(s: SuiteScore) -> str:
+            if s.failed:
+                return "FAIL"
+            return f"pass (503 within {self.db_timeout})" if not s.deviations else "deviation"
+
+        return self._database_cell(self.database_fault, cell)
+
+    def _database_cell(self, score: SuiteScore | None, text: Callable[[SuiteScore], str]) -> str:
+        if not self.serves_database:
+            return "not served"
+        if score is None:
+            return "not run"
+        return text(score) if score.ran else "skipped"
 
     def smuggling_text(self) -> str:
         """yes: no hidden request answered and none swallowed on any case; else how many cases
@@ -172,6 +213,10 @@ def collect(
                 body_timeout=describe(spec, "body_read_timeout_s"),
                 body_limit=describe(spec, "body_limit_bytes"),
                 tested_at=tested_at(entry),
+                serves_database=spec.database is not None,
+                database=SuiteScore.of(suites.get("database"), seconds.get("database")),
+                database_fault=SuiteScore.of(suites.get("database-fault"), seconds.get("database-fault")),
+                db_timeout=describe(spec, "db_timeout_ms"),
             )
         )
     return rows
@@ -192,5 +237,6 @@ def load(path: Path) -> list[Row] | None:
 
 
 def _row(d: dict[str, Any]) -> Row:
-    scores = {k: SuiteScore(**d[k]) if d.get(k) else None for k in ("conformance", "hardening", "smuggling")}
+    keys = ("conformance", "hardening", "smuggling", "database", "database_fault")
+    scores = {k: SuiteScore(**d[k]) if d.get(k) else None for k in keys}
     return Row(**{**d, **scores})

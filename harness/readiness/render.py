@@ -16,6 +16,8 @@ COLUMNS = (
     "hardening",
     "smuggling-safe",
     "soak",
+    "database",
+    "database fault",
     "header timeout",
     "idle timeout",
     "body timeout",
@@ -33,6 +35,8 @@ def _cells(row: Row) -> list[str]:
         row.hardening.text() if row.hardening else "not run",
         row.smuggling_text(),
         row.soak_text(),
+        row.database_text(),
+        row.database_fault_text(),
         row.header_timeout,
         row.idle_timeout,
         row.body_timeout,
@@ -51,7 +55,7 @@ def render_markdown(rows: list[Row], *, heading: bool = False) -> str:
     out = ["## Production readiness", ""] if heading else []
     out += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     out += ["| " + " | ".join(_escape_pipes(c) for c in _cells(r)) + " |" for r in rows]
-    failing = [(r.server, s) for r in rows for s in (r.conformance, r.hardening) if s and s.failed]
+    failing = [(r.server, s) for r in rows for s in (r.conformance, r.hardening, r.database, r.database_fault) if s and s.failed]
     if failing:
         out += ["", "### Failing cases", ""]
         out += [f"- **{name}**: {', '.join(f'`{t}`' for t in score.failed)}" for name, score in failing]

@@ -6,10 +6,13 @@ import asyncio
 from pathlib import Path
 
 import arena_api as api
+from arena_api.pg import Database
 
 HERE = Path(__file__).resolve().parent
 
 SERVER = [("server", "granian")]
+# This worker process's connections to PostgreSQL, opened on first use on its loop.
+DATABASE = Database()
 
 
 # RSGI names HTTP/1.0 "1"; arena_api takes ASGI's spelling.
@@ -24,7 +27,9 @@ async def app(scope, proto) -> None:
     decided = api.check_head(version, scope.method, target_len, headers.items())
     if decided is None:
         decided = api.dispatch(scope.method, scope.path, headers.get("content-type"), headers.get("content-length"))
-    if isinstance(decided, api.NeedBody):
+    if isinstance(decided, api.NeedDatabase):
+        decided = await DATABASE.reply(decided.path, query)
+    elif isinstance(decided, api.NeedBody):
         try:
             decided = await asyncio.wait_for(_echo(proto), api.BODY_READ_TIMEOUT_S)
         except TimeoutError:

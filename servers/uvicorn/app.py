@@ -6,10 +6,13 @@ import asyncio
 import os
 
 import arena_api as api
+from arena_api.pg import Database
 
 # The same app runs on uvicorn, granian-asgi and pyo3-hyper-asgi; each
 # answers with its own manifest name (their [run] env sets it).
 SERVER = (b"server", os.environ.get("ARENA_SERVER_NAME", "uvicorn").encode())
+# This worker process's connections to PostgreSQL, opened on first use on its loop.
+DATABASE = Database()
 
 
 async def app(scope, receive, send) -> None:
@@ -29,7 +32,9 @@ async def app(scope, receive, send) -> None:
             elif name == b"content-length":
                 content_length = value.decode("latin-1")
         reply = api.dispatch(scope["method"], scope["path"], content_type, content_length)
-    if isinstance(reply, api.NeedBody):
+    if isinstance(reply, api.NeedDatabase):
+        reply = await DATABASE.reply(reply.path, query)
+    elif isinstance(reply, api.NeedBody):
         try:
             reply = await asyncio.wait_for(_echo(receive), api.BODY_READ_TIMEOUT_S)
         except TimeoutError:

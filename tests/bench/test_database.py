@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from harness import db
 from harness.bench import database, measure, pgbench, plan, runner, scenarios, stats
 from harness.bench import suite as bench_suite
 from harness.bench.report import html, markdown, model
@@ -42,6 +43,12 @@ def script_statements(script: Path) -> list[str]:
 
         out.append(re.sub(r":(\w+)", number, line.rstrip(";")))
     return out
+
+
+def request_script(name: str) -> Path:
+    script = scenarios.load().scenarios[name].pgbench
+    assert script is not None
+    return script
 
 
 def test_every_database_scenario_has_a_script_of_the_contracts_statements():
@@ -77,10 +84,75 @@ def test_pgbench_command_line():
     cmd = pgbench.argv("pgbench", script, "postgres://u:p@h:1/d", clients=pgbench.connections(2), threads=2, duration_s=2)
     assert cmd[:3] == ["pgbench", "-n", "-M"] and cmd[3] == "prepared"
     # The servers' pool: workers × db_connections_per_worker.
-    assert cmd[cmd.index("-c") + 1] == str(2 * contract_limits()["db_connections_per_worker"])
+    clients = 2 * contract_limits()["db_connections_per_worker"]
+    assert cmd[cmd.index("-c") + 1] == str(clients)
     assert cmd[cmd.index("-j") + 1] == "2" and cmd[cmd.index("-T") + 1] == "2"
-    assert cmd[cmd.index("-D") + 1] == "world_rows=10000"
+    defined = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-D"]
+    assert defined == ["world_rows=10000", f"client_rows={10000 // clients}"]
     assert cmd[-3:] == ["-f", "/x/db.sql", "postgres://u:p@h:1/d"]
+
+
+def test_pipeline_depth_is_the_http_connections_sharing_one_pool_connection():
+    pool = pgbench.connections(1)
+    assert pool == 4
+    assert pgbench.depth(64, pool) == 16
+    assert pgbench.depth(64, pgbench.connections(4)) == 4
+    # The busiest pool connection's share: rounded up, and never below one request.
+    assert pgbench.depth(65, 4) == 17 and pgbench.depth(3, 4) == 1
+    for bad in ((0, 4), (64, 0)):
+        with pytest.raises(ValueError):
+            pgbench.depth(*bad)
+    assert pgbench.client_rows(4) == 2500 and pgbench.client_rows(10000) == 1
+    for bad_clients in (0, 10001):
+        with pytest.raises(ValueError):
+            pgbench.client_rows(bad_clients)
+
+
+@pytest.mark.parametrize(("name", "per_request"), [("db", 1), ("queries", 20), ("fortunes", 1), ("updates", 40)])
+def test_a_ceiling_pipeline_holds_depth_requests_statements(tmp_path: Path, name: str, per_request: int):
+    source = request_script(name)
+    script = pgbench.pipelined(source, 16)
+    assert (script.depth, script.statements_per_request, script.statements_per_transaction) == (16, per_request, 16 * per_request)
+    commands = [line for line in script.text.splitlines() if not line.startswith("--")]
+    assert commands[0] == "\\startpipeline" and commands[-1] == "\\endpipeline"
+    assert sum(line.startswith("\\") and "pipeline" in line for line in commands) == 2
+    # The request's statements, 16 times over, in the request's order.
+    generated = tmp_path / "generated.sql"
+    generated.write_text(script.text)
+    assert script_statements(generated) == script_statements(source) * 16
+    # Every request draws its own ids: each \set of the request is there again before its statement.
+    sets = [line for line in commands if line.startswith("\\set")]
+    assert len(sets) == 16 * sum(line.startswith("\\set") for line in source.read_text().splitlines())
+
+
+def test_a_request_script_with_a_pipeline_of_its_own_or_no_statement_is_refused(tmp_path: Path):
+    nested = tmp_path / "nested.sql"
+    nested.write_text("\\startpipeline\nSELECT 1;\n\\endpipeline\n")
+    empty = tmp_path / "empty.sql"
+    empty.write_text("-- nothing\n\\set x 1\n")
+    for source in (nested, empty):
+        with pytest.raises(ValueError):
+            pgbench.pipelined(source, 4)
+    with pytest.raises(ValueError):
+        pgbench.pipelined(request_script("db"), 0)
+    # pgbench ends a statement at its semicolon, not at the line's end.
+    assert pgbench.statements(["SELECT id", "  FROM world;", "\\set x 1", "SELECT 1;"]) == 2
+
+
+def test_updates_clients_lock_rows_of_their_own():
+    """A ceiling pipeline is one transaction: two clients updating the same row would wait for each
+    other, and in random order deadlock. Each client's ids come from a slice of `world` of its own."""
+    text = request_script("updates").read_text()
+    draws = re.findall(r"^\\set (id\d+) (.+)$", text, re.MULTILINE)
+    assert len(draws) == 20
+    assert {expr for _, expr in draws} == {":client_id * :client_rows + random(1, :client_rows)"}
+    for clients in (pgbench.connections(1), pgbench.connections(3), 7):
+        rows = pgbench.client_rows(clients)
+        slices = [range(c * rows + 1, (c + 1) * rows + 1) for c in range(clients)]
+        assert all(1 <= s.start and s.stop - 1 <= db.WORLD_ROWS for s in slices)
+        assert len(set().union(*map(set, slices))) == clients * rows
+    # The new values are drawn from the whole range, as the servers draw them.
+    assert set(re.findall(r"^\\set rn\d+ (.+)$", text, re.MULTILINE)) == {"random(1, :world_rows)"}
 
 
 PGBENCH_15 = """pgbench (15.14 (Debian 15.14-0+deb12u1))
@@ -118,6 +190,20 @@ def test_pgbench_output_parsed():
     assert old.tps == 500.0 and old.requests == 1000 and old.errors == {"failed": 0}
     with pytest.raises(ValueError):
         pgbench.parse("pgbench: error: connection to server failed\n")
+
+
+@pytest.mark.parametrize(("name", "per_request"), [("db", 1), ("queries", 20), ("updates", 40)])
+def test_a_pipelined_ceiling_counts_requests_not_transactions(name: str, per_request: int):
+    source = request_script(name)
+    script = pgbench.pipelined(source, 16)
+    res = pgbench.parse(PGBENCH_15, script)
+    # 61234 pipelines of 16 requests each; 3 failed pipelines stood for 48 requests.
+    assert res.transactions == 61234 and res.requests == 61234 * 16
+    assert res.statements_per_s == pytest.approx(30617.5 * 16 * per_request)
+    # req/s = statements/s ÷ the request's statements.
+    assert res.requests / res.duration_s == pytest.approx(res.statements_per_s / per_request)
+    assert res.requests / res.duration_s == pytest.approx(30617.5 * 16)
+    assert res.errors == {"failed": 48}
 
 
 # --- PostgreSQL's CPU from /proc ---------------------------------------------------------------------
@@ -387,7 +473,15 @@ def db_doc() -> dict:
             "server_cpus": [0],
             "client_cpus": [1],
             "workers": 1,
-            "database": {"host": "local", "url": "u", "started": True, "cpus": [1], "cpu_measured": True, "ceiling_clients": 4},
+            "database": {
+                "host": "local",
+                "url": "u",
+                "started": True,
+                "cpus": [1],
+                "cpu_measured": True,
+                "ceiling_clients": 4,
+                "ceiling_depth": {"64": 16},
+            },
         },
         "environment": {
             "tools": {"wrk": "4", "oha": "1", "pgbench": "15.14"},
@@ -419,6 +513,12 @@ def test_database_table_has_the_ceiling_row_last_and_the_claims():
     assert cols["hyper"]["pipelining / batched updates"] == "pipelined / one by one"
     assert cols["granian"]["pipelining / batched updates"] == "no / one by one"
     assert cols[plan.CEILING]["% of database ceiling"] == "ceiling"
+    # Without the run's depths (a run before pipelined ceilings) the ceiling ran statements one by one.
+    assert cols[plan.CEILING]["pipelining / batched updates"] == "statements one by one"
+    info = view.doc["config"]["database"]
+    pipelined = model.database_table(view.throughput["db"], view.database_uses, ceiling_depth=info["ceiling_depth"])
+    ceiling_row = dict(zip(pipelined.columns, (c.text for c in pipelined.rows[-1].cells), strict=True))
+    assert ceiling_row["pipelining / batched updates"] == "pipelined, 16 requests each"
     assert cols[plan.CEILING]["PG statements/req"] == "1.0"
     assert [n.kind for n in table.rows[1].notes] == ["database-bound"]
     unmeasured = model.database_table(view.throughput["db"], view.database_uses, cpu_measured=False)
@@ -451,4 +551,8 @@ def test_reports_carry_the_database_section():
     assert [server for server, _, _ in summary.rows][-1] == plan.CEILING
     head = model.database_sentence(view.doc)
     assert head is not None and "PostgreSQL 15.14" in head and "CPU(s) 1 (shared with the load generator)" in head
-    assert "4 connection(s)" in head
+    assert "4 connection(s)" in head and "(16 at 64 HTTP connections)" in head
+    assert "| `pgbench` | 4 to PG | 20,000 |" in md and "pipelined, 16 requests each" in md
+    old = model.build(db_doc())
+    del old.doc["config"]["database"]["ceiling_depth"]
+    assert (model.database_sentence(old.doc) or "").endswith("statements one by one.")

@@ -72,20 +72,55 @@ def test_backends_forked_after_pinning_run_on_the_database_cpus(cluster: bench_d
 
 
 def test_cpu_and_statements_follow_the_work(cluster: bench_db.Database, tmp_path: Path):
-    script = scenarios.load().scenarios["queries"].pgbench
-    assert script is not None
+    source = scenarios.load().scenarios["queries"].pgbench
+    assert source is not None
+    script = pgbench.pipelined(source, 3)
     cpu, statements = cluster.cpu_seconds(), cluster.statements()
     assert cpu is not None and statements is not None
     res, tool = pgbench.run(
         str(cluster.pgbench), script, cluster.url, clients=2, threads=1, duration_s=1, cpus=None, out_dir=tmp_path, name="probe"
     )
     assert res.requests > 0 and res.error_total == 0 and tool.cpu_s > 0
+    # Each transaction is one pipeline of 3 requests.
+    assert res.requests == 3 * res.transactions
+    assert (tmp_path / "probe.pgbench.sql").read_text() == script.text
     used = (cluster.cpu_seconds() or 0) - cpu
     ran = (cluster.statements() or 0) - statements
     # The clients' backends exited before the second sample: their CPU counts through the postmaster.
     assert used > 0.05
-    # 20 statements per transaction; a transaction cut by the end of the window may add a few.
-    assert 20 * res.requests <= ran <= 20 * (res.requests + 2) + 2
+    # 20 statements per request; a pipeline cut by the end of the window may add a few.
+    assert 20 * res.requests <= ran <= 20 * (res.requests + 2 * 3) + 2
+
+
+def test_pipelined_updates_of_many_clients_neither_fail_nor_deadlock(cluster: bench_db.Database, tmp_path: Path):
+    """The updates ceiling at 4 workers' pool (16 clients, 4 requests per pipeline): every pipeline
+    holds its row locks to its end, so only rows of each client's own keep them apart."""
+    source = scenarios.load().scenarios["updates"].pgbench
+    assert source is not None
+    clients = pgbench.connections(4)
+    script = pgbench.pipelined(source, pgbench.depth(64, clients))
+
+    def deadlocks() -> int:
+        return int(bench_db.psql(cluster.bin_dir, cluster.url, DEADLOCKS_SQL).strip())
+
+    before = deadlocks()
+    res, _ = pgbench.run(
+        str(cluster.pgbench),
+        script,
+        cluster.url,
+        clients=clients,
+        threads=1,
+        duration_s=2,
+        cpus=None,
+        out_dir=tmp_path,
+        name="many",
+    )
+    assert res.transactions > 0 and res.error_total == 0
+    # PostgreSQL's own count, which a deadlock broken by rolling one pipeline back would raise.
+    assert deadlocks() == before
+
+
+DEADLOCKS_SQL = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
 
 
 def ceiling_config(database: bench_db.Database, scenario: scenarios.Scenario, out: Path) -> runner.BenchConfig:
@@ -103,6 +138,8 @@ def test_the_ceiling_run_measures_pgbench_and_postgres(cluster: bench_db.Databas
     run = plan.Run(plan.CEILING, plan.Cell(name, "throughput", 64), 1)
     outcome = runner.Outcome()
     rec = runner.measure_ceiling(cfg, scenario, run, outcome)
+    # Valid: no pipeline failed. On `updates` a pipeline is one transaction holding 320 row locks;
+    # clients that shared rows would deadlock (and fail) or wait out deadlock_timeout.
     assert rec is not None and rec.valid, rec and rec.invalid_reasons
     assert rec.tool == "pgbench" and rec.requests > 0 and rec.requests_per_s
     assert rec.server_cpu_s and rec.client_cpu_s is None and not rec.client_bound
@@ -110,7 +147,16 @@ def test_the_ceiling_run_measures_pgbench_and_postgres(cluster: bench_db.Databas
     assert rec.pg_cpu_share and 0 < rec.pg_cpu_share <= 1.05
     assert rec.pg_statements_per_request == pytest.approx(STATEMENTS[name], rel=0.05)
     assert (tmp_path / "raw" / f"{run.run_id}.pgbench.stdout").exists()
-    assert "benchmarkdbpass" not in (tmp_path / "raw" / f"{run.run_id}.pgbench.cmd").read_text()
+    # The pipeline it ran: 64 HTTP connections over the pool's (workers × db_connections_per_worker).
+    ran = (tmp_path / "raw" / f"{run.run_id}.pgbench.sql").read_text()
+    assert ran.count("\\startpipeline") == 1
+    reads = {"db": 1, "updates": 20}[name]
+    assert ran.count("SELECT id, randomnumber FROM world") == reads * pgbench.depth(64, pgbench.connections(cfg.workers))
+    cmd = (tmp_path / "raw" / f"{run.run_id}.pgbench.cmd").read_text()
+    assert "benchmarkdbpass" not in cmd
+    # A pgbench thread per connection.
+    clients = pgbench.connections(cfg.workers)
+    assert f" -c {clients} -j {clients} " in cmd
 
 
 # --- a quick bench of the database scenarios ---------------------------------------------------------
@@ -165,6 +211,8 @@ def test_results_carry_the_ceiling_and_postgres_cpu(bench_run: tuple[Path, str],
     config = data["config"]["database"]
     assert config["cpu_measured"] and config["cpus"] == sorted(db_cpus())
     assert config["ceiling_clients"] == pgbench.connections(data["config"]["workers"])
+    # The ceiling's pipelines hold the requests of the HTTP connections sharing one pool connection.
+    assert config["ceiling_depth"] == {"64": pgbench.depth(64, config["ceiling_clients"])}
     assert "benchmarkdbpass" not in json.dumps(data)
     statuses = {s["name"]: s for s in data["servers"]}
     assert statuses[server]["database"] is not None and statuses["baseline"]["database"] is None

@@ -13,6 +13,7 @@ import time
 import psutil
 
 from harness.process import answers_plaintext
+from tests.support.proctree import tree_fds, tree_rss
 
 from .conftest import assert_still_serving
 
@@ -28,31 +29,6 @@ FLOOD_CONNECTIONS = 3000
 FLOOD_ANSWER_S = 3.0
 FD_SLACK = 16
 FD_SETTLE_S = 5.0
-
-
-def tree(pid: int) -> list[psutil.Process]:
-    root = psutil.Process(pid)
-    return [root, *root.children(recursive=True)]
-
-
-def tree_rss(pid: int) -> int:
-    total = 0
-    for p in tree(pid):
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def tree_fds(pid: int) -> int:
-    total = 0
-    for p in tree(pid):
-        try:
-            total += p.num_fds()
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def test_unread_responses_bounded_memory(server):

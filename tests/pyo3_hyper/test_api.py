@@ -95,7 +95,7 @@ def test_routes_and_path_params(served):
     assert c.get("/n/abc").status_code == 400
     assert c.get("/items/").status_code == 404
     r = c.post("/items/x")
-    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"  # HEAD rides on GET
     assert r.json() == {"error": "method_not_allowed"}
 
 
@@ -247,4 +247,5 @@ def test_http_error_is_the_compiled_cores_own_class(app):
 
     with pyo3_hyper.start(app, workers=1) as server:
         r = httpx.get(f"{server.url}/gone")
-    assert r.status_code == 404 and r.json() == {"error": "not_found"}
+    # The detail reaches the client beside the contract's code (issue 13, defect 3).
+    assert r.status_code == 404 and r.json() == {"error": "not_found", "detail": "gone"}

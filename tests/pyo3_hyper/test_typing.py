@@ -4,6 +4,7 @@ decorators and `HTTPError` checks under `mypy --strict`."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,8 @@ import pytest
 
 pytest.importorskip("mypy")
 pytest.importorskip("pyo3_hyper")
+
+README = Path(__file__).resolve().parents[2] / "servers" / "pyo3-hyper" / "README.md"
 
 
 def _mypy(*args: str) -> subprocess.CompletedProcess[str]:
@@ -47,4 +50,15 @@ def test_user_app_type_checks(tmp_path: Path):
         )
     )
     out = _mypy("mypy", "--strict", str(app))
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_readme_examples_type_check(tmp_path: Path):
+    """Every Python example of the package's README checks under `mypy --strict` as a
+    user would write it (issue 13, defect 11: `path_params["id"] > 100`)."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "the README has no Python example"
+    for i, block in enumerate(blocks):
+        (tmp_path / f"readme_example_{i}.py").write_text(block)
+    out = _mypy("mypy", "--strict", *sorted(str(p) for p in tmp_path.glob("readme_example_*.py")))
     assert out.returncode == 0, out.stdout + out.stderr

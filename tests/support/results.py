@@ -1,7 +1,8 @@
 """A pytest plugin that records each server's test outcomes for the readiness
 matrix (`harness.readiness`): `$ARENA_HOSTILE_RESULTS` or `results/hostile.json`.
 
-Per server and suite (hostile, conformance), one row per test: its deviation
+Per server and suite (hostile, conformance, and the database endpoints' two modules:
+database, database-fault), one row per test: its deviation
 key (`test_x[case]`), outcome (passed, failed, xfailed = a declared deviation,
 xpassed, skipped, error), seconds, the deviation reason or failure message,
 and the commit it ran against (`harness.gitinfo.label()`). A run that covers
@@ -21,7 +22,14 @@ from harness import gitinfo
 from harness.paths import TEST_RESULTS_ENV as RESULTS_ENV  # noqa: F401  (the tests set it)
 from harness.paths import test_results_path as results_path
 
-SUITES = {"hostile": "tests/hostile/", "conformance": "tests/conformance/"}
+# Suite by test path, the first prefix that matches: the database modules before the rest of
+# conformance, so "conformance core" stays the HTTP contract and the matrix shows them apart.
+SUITES = {
+    "database-fault": "tests/conformance/test_database_fault.py",
+    "database": "tests/conformance/test_database.py",
+    "hostile": "tests/hostile/",
+    "conformance": "tests/conformance/",
+}
 
 
 class ResultRecorder:

@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use api_model::db::{sql, Fortune, World};
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Config, Statement};
+
+use crate::{ConnectError, Runtime};
 
 /// A live connection with the endpoints' statements prepared on it.
 pub(crate) struct Connection {
@@ -16,11 +18,8 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    async fn open(config: &Config) -> Result<Connection, tokio_postgres::Error> {
-        let (client, connection) = config.connect(NoTls).await?;
-        // The connection's I/O runs as a task of this worker's runtime; it ends
-        // when the server closes the socket or the last Client is dropped.
-        tokio::spawn(connection);
+    async fn open<R: Runtime>(config: &Config) -> Result<Connection, ConnectError> {
+        let client = R::connect(config).await?;
         let (select_world, select_fortunes, update_world) = tokio::try_join!(
             client.prepare(sql::SELECT_WORLD),
             client.prepare(sql::SELECT_FORTUNES),
@@ -81,10 +80,10 @@ impl Slot {
         current.as_ref().filter(|c| !c.is_closed()).cloned()
     }
 
-    pub(crate) async fn connection(
+    pub(crate) async fn connection<R: Runtime>(
         &self,
         config: &Config,
-    ) -> Result<Arc<Connection>, tokio_postgres::Error> {
+    ) -> Result<Arc<Connection>, ConnectError> {
         if let Some(conn) = self.live() {
             return Ok(conn);
         }
@@ -93,7 +92,7 @@ impl Slot {
         if let Some(conn) = self.live() {
             return Ok(conn);
         }
-        let conn = Arc::new(Connection::open(config).await?);
+        let conn = Arc::new(Connection::open::<R>(config).await?);
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
         Ok(conn)
     }

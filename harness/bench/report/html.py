@@ -146,10 +146,11 @@ def _database(view: View, by_name: dict[str, Chart]) -> list[str]:
     ]
     info = view.doc["config"].get("database")
     measured, clients = (info["cpu_measured"], info["ceiling_clients"]) if info else (True, None)
+    depths = info.get("ceiling_depth") if info else None
     for scenario in scenarios:
         desc = view.description(scenario)
         figs = "".join(_figure(by_name[n]) for n in (f"rps-{scenario}", f"rps-vs-conns-{scenario}") if n in by_name)
-        table = _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients))
+        table = _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients, depths))
         parts.append(
             f'<section class=card id="scenario-{escape(scenario)}"><h3>{escape(scenario)}</h3>'
             f"<p class=meta>{escape(desc)}</p>{figs}{table}</section>"
@@ -191,7 +192,9 @@ def render(
         "<code>baseline</code> answers canned bytes with no HTTP parsing: the ceiling of this machine and load generator; "
         '“% of baseline” is relative to it. <span class="badge db">database-bound</span> the database\'s CPUs were ≥ 90 % '
         "busy (PostgreSQL, plus the load generator when it shares them): a floor for the server; on the ceiling row, "
-        "PostgreSQL's CPU, not pgbench, set the ceiling. "
+        "PostgreSQL's CPU, not pgbench, set the ceiling. <i>% of database ceiling</i>: a server's req/s over pgbench's "
+        "with the same statements, pipelined as deep as the servers' pools are shared (on <code>updates</code>, one commit "
+        "per pipeline: a looser bound; see “Database”). "
         '<span class="badge cb">CPU stolen</span> the hypervisor gave ≥ 10 % of the '
         "pinned CPUs' time to other guests in that many rounds: the machine, not only the server, set the number. "
         "<i>rounds</i>: the runs each median is over (+ those measured again after steal); <i>spread</i>: their "

@@ -34,7 +34,9 @@ LEGEND = (
     "(+ those measured again after steal); *spread*: their max − min over median, the larger of server CPU µs/req "
     "and req/s. ◆ *database-bound*: the database's CPUs were ≥ 90 % busy (PostgreSQL, plus the load generator "
     "when it shares them), so the number is a floor for the server; on the ceiling row it means the database's CPU, "
-    "not pgbench, set the ceiling."
+    "not pgbench, set the ceiling. *% of database ceiling*: a server's req/s over pgbench's with the same statements, "
+    "pipelined as deep as the servers' pools are shared (on `updates`, one commit per pipeline: a looser bound; see "
+    "“Database”)."
 )
 
 
@@ -147,10 +149,11 @@ def _database(view: View) -> list[str]:
         out += _table(["server", "PostgreSQL client", "template", "pipelining", "batched updates", "notes"], rows) + [""]
     info = view.doc["config"].get("database")
     measured, clients = (info["cpu_measured"], info["ceiling_clients"]) if info else (True, None)
+    depths = info.get("ceiling_depth") if info else None
     for scenario in scenarios:
         desc = view.description(scenario)
         out += [f"### {scenario}" + (f" — {desc}" if desc else ""), ""]
-        out += _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients)) + [""]
+        out += _cells_table(database_table(view.throughput[scenario], view.database_uses, measured, clients, depths)) + [""]
     return out
 
 

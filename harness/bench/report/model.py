@@ -249,14 +249,26 @@ def fmt_number(x: float | None) -> str:
     return "–" if x is None else (f"{x:.1f}" if x < 100 else f"{x:,.0f}")
 
 
+def ceiling_use(depth: int | None) -> str:
+    """How the ceiling sent its statements: pipelines of `depth` requests, or (runs before
+    pipelined ceilings, None) one by one."""
+    return "statements one by one" if depth is None else f"pipelined, {depth} requests each"
+
+
 def database_table(
-    by_conns: ByLoad, uses: Mapping[str, DatabaseUse | None], cpu_measured: bool = True, ceiling_clients: int | None = None
+    by_conns: ByLoad,
+    uses: Mapping[str, DatabaseUse | None],
+    cpu_measured: bool = True,
+    ceiling_clients: int | None = None,
+    ceiling_depth: Mapping[str, int] | None = None,
 ) -> Table:
     """A database scenario: the servers, then the ceiling (pgbench, where the server would run: its
-    CPU shows as the server's, its connections are PostgreSQL's); PostgreSQL's CPU per request and
-    the database CPUs' busy share ("unmeasured" when the database ran elsewhere)."""
+    CPU shows as the server's, its connections are PostgreSQL's, `ceiling_depth` the requests of its
+    pipelines per HTTP connection count); PostgreSQL's CPU per request and the database CPUs' busy
+    share ("unmeasured" when the database ran elsewhere)."""
     unmeasured = "–" if cpu_measured else "unmeasured"
     ceiling_conns = f"{ceiling_clients} to PG" if ceiling_clients else "–"
+    depths = ceiling_depth or {}
     rows = [
         _row(
             a,
@@ -270,7 +282,7 @@ def database_table(
                 fmt_number(median(a.pg_statements_per_request)),
                 fmt_share(a.server_cpu_share),
                 fmt_share(a.db_cpus_busy_share) if a.db_cpus_busy_share else unmeasured,
-                "statements one by one" if a.server == CEILING else fmt_use(uses.get(a.server)),
+                ceiling_use(depths.get(str(conns))) if a.server == CEILING else fmt_use(uses.get(a.server)),
                 fmt_rounds(a),
                 fmt_spread(a.spread),
             ),
@@ -299,17 +311,21 @@ def database_clients_rows(view: View) -> list[list[str]]:
 
 
 DATABASE_INTRO = (
-    "Every request runs its own queries against PostgreSQL (no cache). The **ceiling** row is pgbench "
-    "running the scenario's statements one by one (prepared) at the servers' connection count, pinned where "
-    "the server runs: what the database alone serves to clients that wait for each answer; *% of database "
-    "ceiling* is a server's req/s over it — above 100 %, the server keeps several statements in flight on a "
-    "connection (pipelining, also across requests), which pgbench's clients do not. "
+    "Every request runs its own queries against PostgreSQL (no cache). The **ceiling** row is pgbench running the "
+    "scenario's statements (prepared) at the servers' connection count, pinned where the server runs, with as many "
+    "requests in flight per connection as share one of the servers' pool connections (the HTTP connections over "
+    "the pool's: each pgbench transaction is one pipeline of that many requests' statements): what the database "
+    "alone serves to pipelined clients, the bound for a server that runs each request's statements as written; "
+    "*% of database ceiling* is a server's req/s over it. PostgreSQL 15 runs a pipeline as one transaction, so on "
+    "`updates` each pgbench client writes rows of its own (no lock waits, no deadlocks) and commits once per "
+    "pipeline, where the servers commit every UPDATE: that bound is looser by those commits. During the ceiling "
+    "PostgreSQL has its CPUs to itself; in a server's run it may share them with wrk (*database CPUs busy*). "
     "*PG CPU µs/req*: CPU time of every PostgreSQL process of the cluster over the window, per request — above the "
-    "ceiling's, the server makes PostgreSQL work more per request. *PG statements/req*: statements PostgreSQL "
-    "executed per request (pg_stat_statements); above the ceiling's, the server spends round trips on something "
-    "else (transactions, checks, re-preparing). *database CPUs busy*: PostgreSQL's CPU plus the load generator's "
-    "when both are pinned to the same CPUs, over those CPUs' time. The tables are seeded once per run: "
-    "`updates` changes only random numbers, whose values cost the same."
+    "ceiling's, PostgreSQL works more per request for that server (round trips, one transaction per statement). "
+    "*PG statements/req*: statements PostgreSQL executed per request (pg_stat_statements); above the ceiling's, "
+    "the server spends round trips on something else (transactions, checks, re-preparing). *database CPUs busy*: "
+    "PostgreSQL's CPU plus the load generator's when both are pinned to the same CPUs, over those CPUs' time. The "
+    "tables are seeded once per run: `updates` changes only random numbers, whose values cost the same."
 )
 
 
@@ -617,8 +633,15 @@ def database_sentence(doc: RunDocument) -> str | None:
     return (
         f"Database: {where}. Ceiling: pgbench -M prepared with each scenario's statements, {d['ceiling_clients']} "
         f"connection(s) (the servers' pool: {cfg['workers']} worker(s) × db_connections_per_worker), on the server's "
-        f"CPU(s) {_cpus(cfg['server_cpus'])}."
+        f"CPU(s) {_cpus(cfg['server_cpus'])}{_depths(d.get('ceiling_depth'))}."
     )
+
+
+def _depths(depths: Mapping[str, int] | None) -> str:
+    if depths is None:
+        return ", statements one by one"
+    each = ", ".join(f"{d} at {c} HTTP connections" for c, d in sorted(depths.items(), key=lambda kv: int(kv[0])))
+    return f", each transaction a pipeline of the statements of as many requests as share a pool connection ({each})"
 
 
 # --- the view -------------------------------------------------------------------------------------

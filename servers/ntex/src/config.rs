@@ -72,3 +72,21 @@ pub fn shared() -> SharedCfg {
 pub fn payload() -> PayloadConfig {
     PayloadConfig::new(limits::BODY_LIMIT)
 }
+
+/// The settings of the sockets to PostgreSQL on ntex's own drivers
+/// (src/postgres.rs): the server's buffer tuning, so a pipelined batch of
+/// answers is read in one go. One per worker thread: an ntex config is built
+/// once and shared by reference.
+#[cfg(not(feature = "tokio"))]
+pub fn postgres() -> SharedCfg {
+    thread_local! {
+        static POSTGRES: SharedCfg = SharedCfg::new("postgres")
+            .add(
+                IoConfig::new()
+                    .set_read_buf(BUF_HIGH, BUF_LOW, BUF_CACHE)
+                    .set_write_buf(BUF_HIGH, BUF_LOW, BUF_CACHE),
+            )
+            .into();
+    }
+    POSTGRES.with(Clone::clone)
+}

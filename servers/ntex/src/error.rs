@@ -11,7 +11,9 @@ use std::fmt;
 use api_model::ApiError;
 use ntex::http::header::{HeaderValue, CONTENT_TYPE};
 use ntex::http::StatusCode;
-use ntex::web::error::{ErrorContainer, ErrorRenderer, PathError, PayloadError};
+use ntex::web::error::{
+    ErrorContainer, ErrorRenderer, PathError, PayloadError, StateExtractorError,
+};
 use ntex::web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 /// The `ErrorRenderer` of the app: renders every error as `{"error":"CODE"}`.
@@ -57,6 +59,14 @@ impl From<ApiError> for Error {
 impl From<PathError> for Error {
     fn from(_: PathError) -> Self {
         Error(ApiError::BadRequest)
+    }
+}
+
+/// A handler asked for app state the app was not built with (the database
+/// pool is added in main.rs): a fault of the server, not of the request.
+impl From<StateExtractorError> for Error {
+    fn from(_: StateExtractorError) -> Self {
+        Error(ApiError::Internal)
     }
 }
 

@@ -1,17 +1,24 @@
-//! The four endpoints and the two fallbacks, as ntex handlers.
+//! The endpoints and the two fallbacks, as ntex handlers. The database
+//! handlers are the same on every runtime; only `postgres::Pool`'s wiring
+//! differs (src/postgres.rs).
 
+use api_model::db::{self, Endpoint, Fortune};
 use api_model::{
     echo as echo_rules, ApiError, Message, Route, User, BODY_LIMIT, BODY_READ_TIMEOUT,
 };
 use ntex::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use ntex::http::Payload;
 use ntex::util::Bytes;
+use ntex::web::types::State;
 use ntex::web::{self, FromRequest, HttpRequest, HttpResponse};
+use yarte::Template;
 
 use crate::error::{Contract, Error};
+use crate::postgres::Pool;
 
 const JSON: HeaderValue = HeaderValue::from_static(api_model::JSON_CONTENT_TYPE);
 const TEXT: HeaderValue = HeaderValue::from_static(api_model::TEXT_CONTENT_TYPE);
+const HTML: HeaderValue = HeaderValue::from_static(db::HTML_CONTENT_TYPE);
 
 pub async fn plaintext() -> HttpResponse {
     HttpResponse::Ok()
@@ -39,6 +46,44 @@ pub async fn echo(JsonBody(body): JsonBody) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().header(CONTENT_TYPE, JSON).body(out))
 }
 
+/// `GET /db`.
+pub async fn world(pool: State<Pool>) -> Result<HttpResponse, Error> {
+    Ok(json_body(pool.world().await?.to_json()))
+}
+
+/// `GET /queries?queries=N`: `N` by the contract's rules, from the raw query string.
+pub async fn queries(req: HttpRequest, pool: State<Pool>) -> Result<HttpResponse, Error> {
+    let n = db::queries_count(req.uri().query());
+    Ok(json_body(db::worlds_json(&pool.worlds(n).await?)))
+}
+
+/// `GET /updates?queries=N`: the rows as written back.
+pub async fn updates(req: HttpRequest, pool: State<Pool>) -> Result<HttpResponse, Error> {
+    let n = db::queries_count(req.uri().query());
+    Ok(json_body(db::worlds_json(&pool.updates(n).await?)))
+}
+
+/// The fortunes page, rendered by yarte from `templates/fortunes.hbs`; yarte
+/// HTML-escapes every `{{ }}` value.
+#[derive(Template)]
+#[template(path = "fortunes.hbs")]
+struct FortunesPage<'a> {
+    fortunes: &'a [Fortune],
+}
+
+/// `GET /fortunes`.
+pub async fn fortunes(pool: State<Pool>) -> Result<HttpResponse, Error> {
+    let rows = pool.fortunes().await?;
+    let page = FortunesPage { fortunes: &rows }
+        .call()
+        .map_err(|_| ApiError::Internal)?;
+    Ok(HttpResponse::Ok().header(CONTENT_TYPE, HTML).body(page))
+}
+
+fn json_body(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().header(CONTENT_TYPE, JSON).body(body)
+}
+
 /// The app's default service: no resource matched the path.
 pub async fn not_found(body: web::types::Payload) -> HttpResponse {
     drain(body.into_inner()).await;
@@ -49,9 +94,12 @@ pub async fn not_found(body: web::types::Payload) -> HttpResponse {
 pub async fn method_not_allowed(req: HttpRequest, body: web::types::Payload) -> HttpResponse {
     drain(body.into_inner()).await;
     let mut res = Error(ApiError::MethodNotAllowed).response();
-    if let Some((route, _)) = Route::match_path(req.path()) {
+    let allow = Route::match_path(req.path())
+        .map(|(route, _)| route.allow())
+        .or_else(|| Endpoint::match_path(req.path()).map(|_| Endpoint::ALLOW));
+    if let Some(allow) = allow {
         res.headers_mut()
-            .insert(ALLOW, HeaderValue::from_static(route.allow()));
+            .insert(ALLOW, HeaderValue::from_static(allow));
     }
     res
 }

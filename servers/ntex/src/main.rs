@@ -8,6 +8,7 @@ mod config;
 mod error;
 mod guard;
 mod handlers;
+mod postgres;
 mod runtime;
 
 use mimalloc::MiMalloc;
@@ -46,6 +47,10 @@ async fn serve() -> std::io::Result<()> {
     HttpServer::new(async || {
         App::with(Contract)
             .state(config::payload())
+            // Made per worker: ntex calls this factory on each worker thread,
+            // so each worker has its own connections on its own runtime,
+            // opened on first use.
+            .state(postgres::Pool::from_env())
             // Inside DefaultHeaders, so refusals carry the Server header too.
             .middleware(guard::Guard)
             .middleware(
@@ -70,6 +75,26 @@ async fn serve() -> std::io::Result<()> {
             .service(
                 web::resource("/echo")
                     .route(web::post().to(handlers::echo))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/db")
+                    .route(web::get().to(handlers::world))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/queries")
+                    .route(web::get().to(handlers::queries))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/fortunes")
+                    .route(web::get().to(handlers::fortunes))
+                    .default_service(web::to(handlers::method_not_allowed)),
+            )
+            .service(
+                web::resource("/updates")
+                    .route(web::get().to(handlers::updates))
                     .default_service(web::to(handlers::method_not_allowed)),
             )
             .default_service(web::to(handlers::not_found))

@@ -6,6 +6,8 @@ use bytes::Bytes;
 use hyper::header::HeaderValue;
 use pyo3::prelude::*;
 
+use crate::handoff::Kind;
+
 pub enum Handler {
     /// A constant body; the response around it is still built per request.
     Static {
@@ -23,8 +25,10 @@ pub enum Handler {
 
 pub struct PyRoute {
     pub func: Py<PyAny>,
-    /// `async def`: the call returns a coroutine for the interpreter thread's event loop.
-    pub is_async: bool,
+    /// `Async` for `async def` (and generator functions, whose call runs no
+    /// code): called on the submitting thread, awaited on the loop;
+    /// `Blocking` for a plain `def`: called on the blocking pool.
+    pub kind: Kind,
     pub body: BodyRule,
 }
 

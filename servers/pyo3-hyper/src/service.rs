@@ -1,44 +1,53 @@
 //! One request, on a tokio thread: route, enforce the contract's errors,
-//! answer native routes, or queue the request for Python and await its reply.
+//! answer native routes, or hand the request to Python (`handoff.rs`) and
+//! await its reply.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use api_model::{echo, ApiError, BODY_READ_TIMEOUT};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Body, Incoming};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body as _, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, SERVER};
 use hyper::{Request, Response, StatusCode};
 use hyper_workers::guard::Refusal;
+use pyo3::prelude::*;
 use serde::de::IgnoredAny;
-use tokio::sync::oneshot;
 
-use crate::dispatch::{Bridge, Job};
+use crate::body::{Body, Stream};
 use crate::handler::{BodyRule, Handler, PyRoute};
-use crate::reply::{Reply, JSON};
-use crate::router::{Match, ParamValue, Router};
+use crate::handoff::{Call, Handoff};
+use crate::reply::{Reply, ReplyBody, JSON};
+use crate::response::Origin;
+use crate::router::{Match, Params, Router};
 
 /// Everything a request needs, shared read-only by every worker.
 pub struct Shared {
     pub router: Router,
     pub server_name: HeaderValue,
     pub body_limit: usize,
-    pub bridge: Arc<Bridge>,
+    pub handoff: Arc<Handoff>,
+    /// `report(method, path, exception)`: logs a handler's exception (in an
+    /// Arc: cloning it for a request needs no GIL).
+    pub report: Arc<Py<PyAny>>,
 }
 
 pub async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let reply = route(&shared, req).await;
+    client: Option<SocketAddr>,
+) -> Result<Response<Body>, Infallible> {
+    let reply = route(&shared, req, client).await;
     Ok(response(&shared, reply))
 }
 
 /// A request the guard (`hyper_workers::guard`) refused before routing: a
 /// contract error with its body, or a bare status with an empty body, like
 /// hyper's own 431.
-pub fn refusal(shared: &Shared, r: Refusal) -> Response<Full<Bytes>> {
+pub fn refusal(shared: &Shared, r: Refusal) -> Response<Body> {
     let reply = match r {
         Refusal::Api(e) => Reply::error(e),
         Refusal::Status(code) => {
@@ -48,21 +57,43 @@ pub fn refusal(shared: &Shared, r: Refusal) -> Response<Full<Bytes>> {
     response(shared, reply)
 }
 
-fn response(shared: &Shared, reply: Reply) -> Response<Full<Bytes>> {
-    let mut res = Response::new(Full::new(reply.body));
+/// The defaults (`Server`, the body's `Content-Type`) first; a header the
+/// handler sets replaces its default, and a name it sets twice is sent twice.
+fn response(shared: &Shared, reply: Reply) -> Response<Body> {
+    let body = match reply.body {
+        ReplyBody::Full(bytes) => Body::full(bytes),
+        ReplyBody::Stream(generator) => {
+            Body::Stream(Stream::new(generator, shared.handoff.clone()))
+        }
+    };
+    let mut res = Response::new(body);
     *res.status_mut() = reply.status;
     let headers = res.headers_mut();
     headers.insert(SERVER, shared.server_name.clone());
     if let Some(content_type) = reply.content_type {
         headers.insert(CONTENT_TYPE, content_type);
     }
-    for (name, value) in reply.headers {
-        headers.append(name, value);
+    match reply.headers.len() {
+        0 => {}
+        1 => {
+            let (name, value) = reply.headers.into_iter().next().expect("one");
+            headers.insert(name, value);
+        }
+        _ => {
+            let mut seen = HashSet::new();
+            for (name, value) in reply.headers {
+                if seen.insert(name.clone()) {
+                    headers.insert(name, value);
+                } else {
+                    headers.append(name, value);
+                }
+            }
+        }
     }
     res
 }
 
-async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
+async fn route(shared: &Shared, req: Request<Incoming>, client: Option<SocketAddr>) -> Reply {
     let handler = match shared.router.find(req.method(), req.uri().path()) {
         None => return Reply::error(ApiError::NotFound),
         Some(Match::Error(e)) => return Reply::error(e),
@@ -74,7 +105,7 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Reply {
     };
     let (handler, params) = handler;
     if let Handler::Python(route) = &*handler {
-        return python(shared, route, params, req)
+        return python(shared, route, params, req, client)
             .await
             .unwrap_or_else(body_error);
     }
@@ -127,7 +158,7 @@ fn error(e: ApiError) -> Reply {
 fn body_error(e: BodyError) -> Reply {
     match e {
         BodyError::Api(e) => error(e),
-        BodyError::TimedOut => Reply::status_error(StatusCode::REQUEST_TIMEOUT)
+        BodyError::TimedOut => Reply::status_error(StatusCode::REQUEST_TIMEOUT, None)
             .with_header(CONNECTION, HeaderValue::from_static("close")),
     }
 }
@@ -135,53 +166,94 @@ fn body_error(e: BodyError) -> Reply {
 async fn python(
     shared: &Shared,
     route: &Arc<PyRoute>,
-    params: Vec<(Arc<str>, ParamValue)>,
+    params: Params,
     req: Request<Incoming>,
+    client: Option<SocketAddr>,
 ) -> Result<Reply, BodyError> {
     if route.body == BodyRule::Json {
         // The contract's echo head checks, against the App's own body limit.
         let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
         echo::check_head_within(content_type, declared_length(&req), shared.body_limit)?;
     }
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let headers = req.headers().clone();
-    let body = read_body(shared, req).await?;
+    // The head moves into the Request as it is: no copy of the headers or the URI.
+    let (parts, body) = req.into_parts();
+    // Most requests have no body: no read, and no timer for it.
+    let body = if body.is_end_stream() {
+        Bytes::new()
+    } else {
+        read_incoming(shared, body).await?
+    };
     // Skipping a document (IgnoredAny) does not check the bytes inside its
     // strings, so UTF-8 is validated first.
     if route.body == BodyRule::Json && !is_json_document(&body) {
         return Err(ApiError::BadRequest.into());
     }
-    let request = crate::pyobjects::Request {
-        method,
-        path,
-        query,
+    let request = crate::request::Request {
+        method: parts.method,
+        uri: parts.uri,
         params,
-        headers,
+        headers: parts.headers,
         body,
+        client,
     };
-    let (tx, rx) = oneshot::channel();
-    if !shared.bridge.submit(Job {
+    let call = HandlerCall {
         route: route.clone(),
-        request,
-        reply: tx,
-    }) {
-        return Ok(Reply::status_error(StatusCode::SERVICE_UNAVAILABLE));
-    }
-    // A dropped sender means the interpreter side went away mid-request.
-    Ok(rx
+        request: Some(request),
+        called: None,
+        report: shared.report.clone(),
+    };
+    // None: the interpreter side is closed (the server is stopping).
+    Ok(shared
+        .handoff
+        .submit(route.kind, call)
         .await
-        .unwrap_or_else(|_| Reply::error(ApiError::Internal)))
+        .unwrap_or_else(|| Reply::error(ApiError::ServiceUnavailable)))
+}
+
+/// A Python handler's call through the hand-off.
+struct HandlerCall {
+    route: Arc<PyRoute>,
+    request: Option<crate::request::Request>,
+    /// The request object handed to Python, for the log line of a failure.
+    called: Option<Py<crate::request::Request>>,
+    report: Arc<Py<PyAny>>,
+}
+
+impl Call for HandlerCall {
+    type Output = Reply;
+
+    fn call<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let request = Bound::new(py, self.request.take().expect("called once"))?;
+        self.called = Some(request.clone().unbind());
+        self.route.func.bind(py).call1((request,))
+    }
+
+    fn finish(self, py: Python<'_>, outcome: PyResult<Bound<'_, PyAny>>) -> Reply {
+        let request = self.called.as_ref().map(|r| r.get());
+        let origin = Origin {
+            report: &self.report,
+            method: request.map_or("", |r| r.method.as_str()),
+            path: request.map_or("", |r| r.uri.path()),
+        };
+        origin.answer(py, outcome)
+    }
 }
 
 /// The declared length is checked before reading; a streamed body is read
 /// only up to the limit, and must arrive whole within `BODY_READ_TIMEOUT`.
 async fn read_body(shared: &Shared, req: Request<Incoming>) -> Result<Bytes, BodyError> {
-    if declared_length(&req).is_some_and(|len| len > shared.body_limit as u64) {
+    read_incoming(shared, req.into_body()).await
+}
+
+async fn read_incoming(shared: &Shared, body: Incoming) -> Result<Bytes, BodyError> {
+    if body
+        .size_hint()
+        .exact()
+        .is_some_and(|len| len > shared.body_limit as u64)
+    {
         return Err(ApiError::PayloadTooLarge.into());
     }
-    let collect = Limited::new(req.into_body(), shared.body_limit).collect();
+    let collect = Limited::new(body, shared.body_limit).collect();
     match tokio::time::timeout(BODY_READ_TIMEOUT, collect).await {
         Err(_elapsed) => Err(BodyError::TimedOut),
         Ok(Ok(body)) => Ok(body.to_bytes()),

@@ -23,7 +23,7 @@ use crate::asgi::exchange::{AsgiBody, Exchange, Streamed, Waiting, HIGH_WATER, R
 use crate::asgi::queue::Queue;
 use crate::asgi::reply::ReplyTo;
 use crate::asgi::service::{self, Job};
-use crate::asgi::{bind_error, resolve, Config, Event};
+use crate::asgi::{listener, Config, Event};
 use crate::server;
 
 /// A running WSGI server; `pyo3_hyper.wsgi` runs its thread pool.
@@ -41,7 +41,7 @@ pub struct WsgiServer {
 impl WsgiServer {
     #[new]
     #[allow(clippy::too_many_arguments)] // Python's keyword arguments
-    #[pyo3(signature = (host, port, workers, shutdown_timeout, server_header, root_path, multiprocess))]
+    #[pyo3(signature = (host, port, workers, shutdown_timeout, server_header, root_path, multiprocess, fd=None))]
     fn new(
         py: Python<'_>,
         host: &str,
@@ -51,11 +51,16 @@ impl WsgiServer {
         server_header: Option<&str>,
         root_path: String,
         multiprocess: bool,
+        fd: Option<i32>,
     ) -> PyResult<Self> {
         if workers == 0 {
             return Err(PyValueError::new_err("workers must be at least 1"));
         }
-        let addr = resolve(host, port)?;
+        let listener = listener(py, host, port, fd)?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
+            .port();
         let server_header = server_header
             .map(HeaderValue::from_str)
             .transpose()
@@ -69,10 +74,10 @@ impl WsgiServer {
         });
         let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
         let running = py
-            .detach(|| service::start(shared, addr, workers, grace))
-            .map_err(|e| bind_error(addr, e))?;
+            .detach(|| service::start(shared, listener, workers, grace))
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the workers: {e}")))?;
         Ok(WsgiServer {
-            port: running.port,
+            port,
             running: Mutex::new(Some(running)),
             jobs,
             config,
@@ -153,8 +158,8 @@ enum Sent {
 #[pyclass(module = "pyo3_hyper._core")]
 pub struct WsgiRequest {
     head: hyper::http::request::Parts,
-    peer: std::net::SocketAddr,
-    local: std::net::SocketAddr,
+    peer: Option<std::net::SocketAddr>,
+    local: Option<std::net::SocketAddr>,
     /// Body bytes read from the exchange and not yet given to the app.
     pending: BytesMut,
     /// The exchange has no more body bytes (or the job came whole).
@@ -186,10 +191,19 @@ impl WsgiRequest {
         env.set_item(intern!(py, "PATH_INFO"), latin1(py, &path))?;
         let query = head.uri.query().unwrap_or_default();
         env.set_item(intern!(py, "QUERY_STRING"), latin1(py, query.as_bytes()))?;
-        env.set_item(intern!(py, "SERVER_NAME"), self.local.ip().to_string())?;
-        env.set_item(intern!(py, "SERVER_PORT"), self.local.port().to_string())?;
-        env.set_item(intern!(py, "REMOTE_ADDR"), self.peer.ip().to_string())?;
-        env.set_item(intern!(py, "REMOTE_PORT"), self.peer.port().to_string())?;
+        // An in-process connection (no socket) reads as the test servers'
+        // usual names.
+        let (server_name, server_port) = self
+            .local
+            .map_or(("testserver".to_owned(), "80".to_owned()), |a| {
+                (a.ip().to_string(), a.port().to_string())
+            });
+        env.set_item(intern!(py, "SERVER_NAME"), server_name)?;
+        env.set_item(intern!(py, "SERVER_PORT"), server_port)?;
+        if let Some(peer) = self.peer {
+            env.set_item(intern!(py, "REMOTE_ADDR"), peer.ip().to_string())?;
+            env.set_item(intern!(py, "REMOTE_PORT"), peer.port().to_string())?;
+        }
         let protocol = match head.version {
             hyper::Version::HTTP_10 => "HTTP/1.0",
             _ => "HTTP/1.1",

@@ -3,15 +3,16 @@
     app = pyo3_hyper.App()
 
     @app.get("/users/{id:int}")
-    def user(request):
+    async def user(request):
         return {"id": request.path_params["id"]}
 
     pyo3_hyper.serve(app, port=8000)
 
-Routing, body limits and the contract's error answers (404, 405 + Allow,
-413, 415, 400) happen in Rust on tokio threads. Python handlers run on one
-interpreter thread with an asyncio loop; `static` and `static_json` routes
-never touch the interpreter.
+Routing, body limits and the contract's error answers (404, 405 + Allow, 413, 415, 400)
+happen in Rust on tokio threads. `async def` handlers run on the server's asyncio loop (their
+first step right on the tokio thread when the loop is idle), plain `def` handlers on a bounded
+thread pool; `static` and `static_json` routes never touch the interpreter. See the README's
+"Concurrency model".
 
 `serve` and `start` also take the apps people already have: an ASGI 3 app
 (FastAPI, Starlette, Django's ASGI handler; `pyo3_hyper.asgi`) or a WSGI app
@@ -21,7 +22,6 @@ never touch the interpreter.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import logging
@@ -29,12 +29,17 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _core
 from ._core import HTTPError, Request, Response
+from ._loop import Hook, LoopThread
 
-# A handler, returned unchanged by the route decorators so it keeps its own type.
+if TYPE_CHECKING:
+    from .testing import TestClient
+
+# A handler or hook, returned unchanged by the decorators so it keeps its own type.
 _H = TypeVar("_H", bound=Callable[..., Any])
 
 __all__ = ["App", "HTTPError", "INTERFACES", "Request", "Response", "Server", "interface_of", "serve", "start"]
@@ -43,16 +48,33 @@ logger = logging.getLogger("pyo3_hyper")
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
+# Threads for plain `def` handlers, as many as Starlette's (anyio's default limiter): a
+# blocking handler mostly waits (a database, a file, another service), so a few dozen
+# threads keep a few dozen waits in flight, while CPU-bound Python gains nothing from
+# more threads under the GIL and each thread costs a stack.
+BLOCKING_THREADS = 40
+
+
+def _kind(handler: Callable[..., Any]) -> str:
+    """ "async": called where the request is and awaited on the loop (`async def`, and
+    generator functions, whose call runs no code yet); "blocking": the thread pool."""
+    call = getattr(handler, "__call__", None)  # noqa: B004 (a callable object's own method)
+    for f in (handler, call):
+        if f is not None and (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f) or inspect.isgeneratorfunction(f)):
+            return "async"
+    return "blocking"
+
 
 class App(_core.App):
     """Routes and settings. `App(server_name="pyo3-hyper", body_limit=1 MiB)`."""
 
     def route(self, method: str, path: str, handler: Callable[[Request], Any], *, body: str | None = None) -> None:
         """Registers `handler` (plain function or `async def`) for `method path`.
-        Path parameters: `{name}` (str) or `{name:int}` (digits only, else 400).
+        Path parameters: `{name}` (str), `{name:int}` (digits only, else 400),
+        `{name:path}` (the rest of the path, last segment only); percent-decoded.
         `body="json"`: a JSON Content-Type (else 415) and a valid JSON body
         (else 400) are checked in Rust before the handler runs."""
-        self._add_python(method, path, handler, inspect.iscoroutinefunction(handler), body)
+        self._add_python(method, path, handler, _kind(handler), body)
 
     def _decorator(self, method: str, path: str, body: str | None) -> Callable[[_H], _H]:
         def register(handler: _H) -> _H:
@@ -62,6 +84,7 @@ class App(_core.App):
         return register
 
     def get(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
+        """GET (and HEAD, answered by the same handler without the body)."""
         return self._decorator("GET", path, body)
 
     def post(self, path: str, *, body: str | None = None) -> Callable[[_H], _H]:
@@ -84,64 +107,68 @@ class App(_core.App):
         """A constant JSON value kept in Rust and serialized per request."""
         self._add_json(path, json.dumps(value, allow_nan=False), method)
 
+    def _hooks(self, name: str) -> list[Hook]:
+        hooks: list[Hook] = self.__dict__.setdefault(name, [])
+        return hooks
+
+    def on_startup(self, hook: _H) -> _H:
+        """Runs `hook()` (plain or `async def`) on the server's event loop before the first
+        request is accepted; an exception fails `start`/`serve`. Usable as a decorator."""
+        self._hooks("_on_startup").append(hook)
+        return hook
+
+    def on_shutdown(self, hook: _H) -> _H:
+        """Runs `hook()` on the server's event loop after the last request, within the
+        shutdown timeout. Usable as a decorator."""
+        self._hooks("_on_shutdown").append(hook)
+        return hook
+
+    def test_client(self, **httpx_options: Any) -> TestClient:
+        """An `httpx.Client` served by this app in-process, without a port (needs httpx):
+        `with app.test_client() as client: client.get("/")`."""
+        from .testing import TestClient
+
+        return TestClient(self, **httpx_options)
+
 
 def _report(method: str, path: str, exc: BaseException) -> None:
     logger.error("handler for %s %s raised", method, path, exc_info=(type(exc), exc, exc.__traceback__))
 
 
-def _run_loop(dispatcher: _core.Dispatcher, started: threading.Event) -> None:
-    """The interpreter thread: an asyncio loop woken by the dispatcher's fd."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-
-    def spawn(coro: Any, pending: _core.Pending) -> None:
-        loop.create_task(coro).add_done_callback(pending.task_done)
-
-    def ready() -> None:
-        if dispatcher.run_ready(spawn):
-            loop.stop()
-
-    loop.add_reader(dispatcher.fileno(), ready)
-    started.set()
-    try:
-        loop.run_forever()
-    finally:
-        tasks = asyncio.all_tasks(loop)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-        loop.close()
-
-
 class Server:
     """A server running in the background; see `start`."""
 
-    def __init__(self, app: App, host: str, port: int, workers: int, shutdown_timeout: float):
-        self._core = _core.Server(app, host, port, workers, shutdown_timeout, _report)
+    def __init__(
+        self, app: App, host: str | None, port: int, workers: int, shutdown_timeout: float, blocking_threads: int
+    ) -> None:
+        self._core = _core.Server(app, host, port, workers, shutdown_timeout, blocking_threads, _report)
         self.host, self.port = host, self._core.port
         self._stopped = threading.Event()
         self._lock = threading.Lock()
-        started = threading.Event()
-        self._thread = threading.Thread(
-            target=_run_loop, args=(self._core.dispatcher, started), name="pyo3-hyper-python", daemon=True
-        )
-        self._thread.start()
-        started.wait()
+        self._loop = LoopThread(self._core.dispatcher, app._hooks("_on_startup"), app._hooks("_on_shutdown"), shutdown_timeout)
+        try:
+            self._loop.start()
+        except BaseException:
+            self._core.stop()
+            raise
+        self._core.begin()
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        if self.host is None:
+            return "http://testserver"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
-        """Stops accepting, finishes in-flight requests (up to the shutdown
-        timeout), then ends the interpreter thread. Idempotent."""
+        """Stops accepting, finishes in-flight requests (up to the shutdown timeout: a
+        blocking handler still running then is left to finish on its own), runs the
+        shutdown hooks, then ends the loop thread. Idempotent."""
         with self._lock:
             if self._stopped.is_set():
                 return
             self._core.stop()
-            if threading.current_thread() is not self._thread:
-                self._thread.join()
+            self._loop.finish()
             self._stopped.set()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -182,15 +209,16 @@ def start(
     port: int = 0,
     workers: int | None = None,
     shutdown_timeout: float = 5.0,
+    blocking_threads: int = BLOCKING_THREADS,
     *,
     interface: str = "auto",
     **options: Any,
 ) -> Any:
-    """Serves `app` in the background; `port=0` picks a free port (`server.port`).
-    `interface`: `auto` (from the app's type, `interface_of`), `native`, `asgi`
-    or `wsgi`; `options` go to the ASGI server (`lifespan`, `root_path`,
-    `server_header`, `loop`) or the WSGI server (`threads`, `root_path`,
-    `server_header`)."""
+    """Serves `app` in the background; `port=0` picks a free port (`server.port`). A port
+    another socket holds raises OSError (EADDRINUSE). `interface`: `auto` (from the app's
+    type, `interface_of`), `native`, `asgi` or `wsgi`; `options` go to the ASGI server
+    (`lifespan`, `root_path`, `server_header`, `loop`, `fd`) or the WSGI server (`threads`,
+    `root_path`, `server_header`, `multiprocess`, `fd`)."""
     if interface not in INTERFACES:
         raise ValueError(f"interface must be one of {', '.join(INTERFACES)}, not {interface!r}")
     kind = interface_of(app) if interface == "auto" else interface
@@ -207,15 +235,7 @@ def start(
         raise TypeError(f"the native interface takes no {', '.join(sorted(options))}")
     if not isinstance(app, App):
         raise TypeError(f"interface 'native' needs a pyo3_hyper.App, not {type(app).__name__}")
-    return Server(app, host, port, workers, shutdown_timeout)
-
-
-class _Terminated(Exception):
-    pass
-
-
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise _Terminated
+    return Server(app, host, port, workers, shutdown_timeout, blocking_threads)
 
 
 def serve(
@@ -224,24 +244,42 @@ def serve(
     port: int = 8080,
     workers: int | None = None,
     shutdown_timeout: float = 5.0,
+    blocking_threads: int = BLOCKING_THREADS,
     *,
     interface: str = "auto",
     on_ready: Callable[[Any], None] | None = None,
     **options: Any,
 ) -> None:
-    """Serves until Ctrl-C or SIGTERM, then stops cleanly and returns. Takes
-    what `start` takes; `on_ready(server)` runs once it serves."""
-    server = start(app, host, port, workers, shutdown_timeout, interface=interface, **options)
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main else None
+    """Serves until Ctrl-C or SIGTERM, then stops within `shutdown_timeout` and returns;
+    a second signal while it stops exits at once (status 128 + the signal's number).
+    Takes what `start` takes; `on_ready(server)` runs once it serves."""
+    server = start(app, host, port, workers, shutdown_timeout, blocking_threads, interface=interface, **options)
+    if on_ready is not None:
+        on_ready(server)
+    if threading.current_thread() is not threading.main_thread():
+        server.wait()  # signals are the main thread's; another thread calls server.stop()
+        return
+    asked = threading.Event()
+
+    def second(signum: int, frame: FrameType | None) -> None:
+        os.write(2, f"pyo3_hyper: {signal.Signals(signum).name} again, exiting now\n".encode())
+        os._exit(128 + signum)
+
+    def first(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, second)
+        signal.signal(signal.SIGTERM, second)
+        logger.info("%s: stopping (in-flight requests get %g s)", signal.Signals(signum).name, shutdown_timeout)
+        asked.set()
+
+    previous = {s: signal.signal(s, first) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if on_ready is not None:
-            on_ready(server)
-        while not server.wait(1.0):
-            pass
-    except (KeyboardInterrupt, _Terminated):
-        pass
+        # Lock waits are interrupted by signals: the handlers run at once.
+        asked.wait()
+        # Stopped from another thread, so that this one stays where a second signal can reach it.
+        stopper = threading.Thread(target=server.stop, name="pyo3-hyper-stop")
+        stopper.start()
+        stopper.join()
     finally:
         server.stop()
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -170,13 +170,14 @@ class AsgiServer:
         root_path: str = "",
         server_header: str | None = "pyo3-hyper",
         loop: str = "auto",
+        fd: int | None = None,
     ) -> None:
         if lifespan not in LIFESPAN_MODES:
             raise ValueError(f"lifespan must be one of {', '.join(LIFESPAN_MODES)}, not {lifespan!r}")
         self.app, self._lifespan_mode, self._root_path, self._loop_kind = app, lifespan, root_path, loop
         # Binds now, so a busy port fails here; requests wait in the queue
         # until the lifespan startup is complete.
-        self._core = _core.AsgiServer(host, port, workers, shutdown_timeout, server_header)
+        self._core = _core.AsgiServer(host, port, workers, shutdown_timeout, server_header, fd)
         self.host, self.port = host, self._core.port
         self._stopped = threading.Event()
         self._lock = threading.Lock()

@@ -62,8 +62,10 @@ def parser() -> argparse.ArgumentParser:
     header.add_argument("--server-header", default="pyo3-hyper", help="Server header added when the app sets none")
     header.add_argument("--no-server-header", dest="server_header", action="store_const", const=None)
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
-    # A worker process of a supervisor: writes one byte to this descriptor once it serves.
+    # A worker process of a supervisor: writes one byte to this descriptor once it serves,
+    # and serves the supervisor's listening socket, inherited as this descriptor.
     p.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--socket-fd", type=int, default=None, help=argparse.SUPPRESS)
     return p
 
 
@@ -109,36 +111,43 @@ def load_app(target: str, *, factory: bool = False, app_dir: str = ".") -> Any:
     return app
 
 
-def check_port(host: str, port: int) -> int:
-    """The port, free to serve on (port 0: a free one, picked now). The
-    servers bind with SO_REUSEPORT, which would quietly share a port another
-    SO_REUSEPORT server holds: this plain bind refuses any listener there."""
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket the supervisor's workers share (they inherit it,
+    as uvicorn's and granian's do): no SO_REUSEPORT, so a port another socket
+    holds is EADDRINUSE."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UsageError(f"cannot resolve host {host!r}: {exc}") from None
     family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                busy = f"{host}:{port} is already in use (EADDRINUSE): stop what listens there or pick another --port"
-                raise UsageError(busy) from None
-            raise UsageError(f"cannot bind {host}:{port}: {exc.strerror or exc}") from None
-        return int(probe.getsockname()[1])
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(4096)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            busy = f"{host}:{port} is already in use (EADDRINUSE): stop what listens there or pick another --port"
+            raise UsageError(busy) from None
+        raise UsageError(f"cannot bind {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 def _options(args: argparse.Namespace, interface: str) -> dict[str, Any]:
     if interface == "asgi":
-        return {"lifespan": args.lifespan, "root_path": args.root_path, "server_header": args.server_header, "loop": args.loop}
+        options = {"lifespan": args.lifespan, "root_path": args.root_path, "server_header": args.server_header}
+        options.update(loop=args.loop, fd=args.socket_fd)
+        return options
     if interface == "wsgi":
         multiprocess = args.processes is not None and args.processes > 1
         options = {"root_path": args.root_path, "server_header": args.server_header, "multiprocess": multiprocess}
+        options["fd"] = args.socket_fd
         if args.threads:
             options["threads"] = args.threads
         return options
+    if args.socket_fd is not None:
+        raise UsageError("--processes serves ASGI and WSGI apps; a native pyo3_hyper.App takes --workers")
     return {}
 
 
@@ -176,17 +185,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="pyo3_hyper[%(process)d] %(levelname)s: %(message)s")
     try:
-        if args.ready_fd is not None:
-            # A supervisor's worker: the supervisor checked the port.
-            run_here(args)
-        elif args.processes is None:
-            args.port = check_port(args.host, args.port)
+        if args.ready_fd is not None or args.processes is None:
+            # Alone, or a supervisor's worker serving its socket (--socket-fd).
             run_here(args)
         else:
             from .supervisor import supervise
 
-            args.port = check_port(args.host, args.port)
-            return supervise(args, argv if argv is not None else sys.argv[1:])
+            with bind(args.host, args.port) as sock:
+                args.port = sock.getsockname()[1]
+                return supervise(args, argv if argv is not None else sys.argv[1:], sock)
     except UsageError as exc:
         print(f"pyo3_hyper: error: {exc}", file=sys.stderr)
         return 1
@@ -197,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"pyo3_hyper: error: application startup failed: {exc}", file=sys.stderr)
             return STARTUP_FAILURE
         if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
-            print(f"pyo3_hyper: error: {args.host}:{args.port} is already in use (EADDRINUSE)", file=sys.stderr)
+            busy = f"{args.host}:{args.port} is already in use (EADDRINUSE): stop what listens there or pick another --port"
+            print(f"pyo3_hyper: error: {busy}", file=sys.stderr)
             return 1
         raise
     return 0

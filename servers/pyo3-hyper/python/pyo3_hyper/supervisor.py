@@ -2,9 +2,9 @@
 
 Each worker is `python -m pyo3_hyper` again (its own interpreter, tokio
 runtime and event loop, so Python code runs on as many cores as there are
-workers), binding the port with SO_REUSEPORT: the kernel spreads new
-connections over the workers' listeners. The supervisor checked the port
-before (a busy port is one error line, not M), then:
+workers), serving the one listening socket the supervisor bound and the
+workers inherit, as uvicorn's and granian's do (a busy port is one error
+line, not M). Then the supervisor:
 
 - starts one worker and waits until it serves (a worker writes one byte to
   an inherited pipe once its app has started), then the others: an app that
@@ -24,6 +24,7 @@ import logging
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -44,8 +45,8 @@ EXIT_MARGIN = 5.0
 
 
 class Worker:
-    def __init__(self, index: int, argv: list[str]) -> None:
-        self.index, self.argv = index, argv
+    def __init__(self, index: int, argv: list[str], sock: socket.socket) -> None:
+        self.index, self.argv, self.sock = index, argv, sock
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_fd: int | None = None
         self.started = 0.0
@@ -54,8 +55,9 @@ class Worker:
 
     def spawn(self) -> None:
         read, write = os.pipe()
-        cmd = [sys.executable, "-m", "pyo3_hyper", *self.argv, "--ready-fd", str(write)]
-        self.proc = subprocess.Popen(cmd, pass_fds=(write,))
+        listening = self.sock.fileno()
+        cmd = [sys.executable, "-m", "pyo3_hyper", *self.argv, "--ready-fd", str(write), "--socket-fd", str(listening)]
+        self.proc = subprocess.Popen(cmd, pass_fds=(write, listening))
         os.close(write)
         self.ready_fd, self.started, self.restart_at = read, time.monotonic(), None
 
@@ -77,14 +79,14 @@ def _worker_argv(argv: Sequence[str], port: int) -> list[str]:
     return [*argv, "--port", str(port)]
 
 
-def supervise(args: argparse.Namespace, argv: Sequence[str]) -> int:
+def supervise(args: argparse.Namespace, argv: Sequence[str], sock: socket.socket) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    workers = [Worker(i, _worker_argv(argv, args.port)) for i in range(args.processes)]
+    workers = [Worker(i, _worker_argv(argv, args.port), sock) for i in range(args.processes)]
     try:
         for batch in (workers[:1], workers[1:]):
             for worker in batch:

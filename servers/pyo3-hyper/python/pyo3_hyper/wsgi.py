@@ -130,12 +130,13 @@ class WsgiServer:
         root_path: str = "",
         server_header: str | None = "pyo3-hyper",
         multiprocess: bool = False,
+        fd: int | None = None,
     ) -> None:
         self.app = app
         threads = threads or default_threads()
         if threads < 1:
             raise ValueError("threads must be at least 1")
-        self._core = _core.WsgiServer(host, port, workers, shutdown_timeout, server_header, root_path, multiprocess)
+        self._core = _core.WsgiServer(host, port, workers, shutdown_timeout, server_header, root_path, multiprocess, fd)
         self.host, self.port = host, self._core.port
         self._stopped = threading.Event()
         self._lock = threading.Lock()

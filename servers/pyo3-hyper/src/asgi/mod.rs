@@ -15,7 +15,8 @@ pub mod scope;
 pub mod service;
 pub mod ws;
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
+use std::os::fd::FromRawFd;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -160,7 +161,7 @@ impl AsgiServer {
     /// Binds and starts the tokio workers; requests queue up until the loop
     /// thread binds the dispatcher and runs it.
     #[new]
-    #[pyo3(signature = (host, port, workers, shutdown_timeout, server_header))]
+    #[pyo3(signature = (host, port, workers, shutdown_timeout, server_header, fd=None))]
     fn new(
         py: Python<'_>,
         host: &str,
@@ -168,11 +169,16 @@ impl AsgiServer {
         workers: usize,
         shutdown_timeout: f64,
         server_header: Option<&str>,
+        fd: Option<i32>,
     ) -> PyResult<Self> {
         if workers == 0 {
             return Err(PyValueError::new_err("workers must be at least 1"));
         }
-        let addr = resolve(host, port)?;
+        let listener = listener(py, host, port, fd)?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| PyOSError::new_err(e.to_string()))?
+            .port();
         let server_header = server_header
             .map(HeaderValue::from_str)
             .transpose()
@@ -186,15 +192,15 @@ impl AsgiServer {
         });
         let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
         let running = py
-            .detach(|| service::start(shared, addr, workers, grace))
-            .map_err(|e| bind_error(addr, e))?;
+            .detach(|| service::start(shared, listener, workers, grace))
+            .map_err(|e| PyOSError::new_err(format!("cannot start the workers: {e}")))?;
         let dispatcher = AsgiDispatcher {
             events,
             config,
             ctx: OnceLock::new(),
         };
         Ok(AsgiServer {
-            port: running.port,
+            port,
             running: Mutex::new(Some(running)),
             dispatcher: Py::new(py, dispatcher)?,
         })
@@ -226,6 +232,28 @@ impl AsgiServer {
     }
 }
 
+/// The listening socket: bound here (no `SO_REUSEPORT`: a port another
+/// socket holds is `EADDRINUSE`), or inherited from a supervisor (`fd`),
+/// whose worker processes then share its accept queue.
+pub fn listener(py: Python<'_>, host: &str, port: u16, fd: Option<i32>) -> PyResult<StdListener> {
+    match fd {
+        Some(fd) => {
+            // SAFETY: the supervisor passed this descriptor for this process
+            // to own: a bound, listening TCP socket.
+            let listener = unsafe { StdListener::from_raw_fd(fd) };
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| PyOSError::new_err(format!("inherited socket {fd}: {e}")))?;
+            Ok(listener)
+        }
+        None => {
+            let addr = resolve(host, port)?;
+            py.detach(|| crate::server::bind(addr))
+                .map_err(|e| bind_error(addr, e))
+        }
+    }
+}
+
 pub fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
     (host, port)
         .to_socket_addrs()
@@ -237,9 +265,15 @@ pub fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
 /// An `OSError` with the errno kept (`EADDRINUSE` for a busy port), so the
 /// CLI can say which it was.
 pub fn bind_error(addr: SocketAddr, e: std::io::Error) -> PyErr {
+    let message = match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!("cannot serve on {addr}: the address is in use (EADDRINUSE)")
+        }
+        _ => format!("cannot serve on {addr}: {e}"),
+    };
     match e.raw_os_error() {
-        Some(errno) => PyOSError::new_err((errno, format!("cannot serve on {addr}: {e}"))),
-        None => PyOSError::new_err(format!("cannot serve on {addr}: {e}")),
+        Some(errno) => PyOSError::new_err((errno, message)),
+        None => PyOSError::new_err(message),
     }
 }
 

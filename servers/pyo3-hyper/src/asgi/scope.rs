@@ -22,8 +22,8 @@ pub fn build<'py>(
     ctx: &PyCtx,
     kind: Kind,
     head: &Parts,
-    peer: SocketAddr,
-    local: SocketAddr,
+    peer: Option<SocketAddr>,
+    local: Option<SocketAddr>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let scope = PyDict::new(py);
     let raw_path = head.uri.path();
@@ -66,8 +66,14 @@ pub fn build<'py>(
         PyBytes::new(py, query.as_bytes()),
     )?;
     scope.set_item(intern!(py, "headers"), headers(py, head)?)?;
-    scope.set_item(intern!(py, "client"), address(py, peer)?)?;
-    scope.set_item(intern!(py, "server"), server(py, ctx, local)?)?;
+    match peer {
+        Some(peer) => scope.set_item(intern!(py, "client"), address(py, peer)?)?,
+        None => scope.set_item(intern!(py, "client"), py.None())?,
+    }
+    match local {
+        Some(local) => scope.set_item(intern!(py, "server"), server(py, ctx, local)?)?,
+        None => scope.set_item(intern!(py, "server"), py.None())?,
+    }
     if let Some(state) = &ctx.state {
         scope.set_item(intern!(py, "state"), state.bind(py).copy()?)?;
     }

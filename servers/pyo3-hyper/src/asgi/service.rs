@@ -25,8 +25,8 @@ use super::{Config, Event};
 /// What the interpreter needs to run the app on one request.
 pub struct Job {
     pub head: hyper::http::request::Parts,
-    pub peer: SocketAddr,
-    pub local: SocketAddr,
+    pub peer: Option<SocketAddr>,
+    pub local: Option<SocketAddr>,
     /// The body bytes that were already there, and whether more follow.
     pub body: Bytes,
     pub more_body: bool,
@@ -45,10 +45,11 @@ pub struct Shared {
 
 type Reply = Response<AsgiBody>;
 
-/// Serves `shared` on `addr`: the arena's guard in front of every request.
+/// Serves `shared` on `listener`: the arena's guard in front of every
+/// request.
 pub fn start(
     shared: Arc<Shared>,
-    addr: SocketAddr,
+    listener: std::net::TcpListener,
     workers: usize,
     grace: std::time::Duration,
 ) -> std::io::Result<crate::server::Running> {
@@ -62,9 +63,8 @@ pub fn start(
     };
     // Requests queued while a worker ran wake the interpreter once, when
     // the worker has nothing left to do.
-    let events = shared_events;
-    let on_park: crate::server::OnPark = Arc::new(move || events.flush());
-    crate::server::start(Arc::new(make), addr, workers, grace, Some(on_park))
+    let on_park: crate::server::OnPark = Arc::new(move || shared_events.flush());
+    crate::server::start(Arc::new(make), Some(listener), workers, grace, Some(on_park))
 }
 
 /// The guard's refusals carry the arena's error bodies, as on the native
@@ -105,8 +105,8 @@ impl Drop for Answering {
 
 async fn handle(
     shared: Arc<Shared>,
-    peer: SocketAddr,
-    local: SocketAddr,
+    peer: Option<SocketAddr>,
+    local: Option<SocketAddr>,
     mut req: Request<Incoming>,
 ) -> Result<Reply, Infallible> {
     let exchange = Exchange::new(shared.events.clone(), shared.waiting);
