@@ -190,11 +190,12 @@ def test_failed_startup_exits_with_the_apps_message(app_dir):
     assert line == "pyo3_hyper: error: application startup failed: cannot reach the database"
 
 
-def test_failed_startup_of_supervised_workers_is_reported_once(app_dir):
+def test_failed_startup_of_supervised_workers_stops_the_supervisor(app_dir):
     proc = cli(app_dir, "main:app", "--port", str(free_port()), "--processes", "3", env={"FAIL_STARTUP": "1"})
     assert proc.wait(timeout=30) == 3
     err = proc.stderr.read() if proc.stderr else ""
-    assert err.count("application startup failed: cannot reach the database") == 1, err
+    assert "pyo3_hyper: error: application startup failed: cannot reach the database" in err, err
+    assert "before serving; stopping" in err, err
 
 
 def pids_serving(port: int, want: int, tries: int = 400) -> set[int]:

@@ -112,8 +112,8 @@ def load_app(target: str, *, factory: bool = False, app_dir: str = ".") -> Any:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket the supervisor's workers share (they inherit it,
-    as uvicorn's and granian's do): no SO_REUSEPORT, so a port another socket
+    """The socket the supervisor's workers share (they inherit it, as
+    uvicorn's and granian's do): no SO_REUSEPORT, so a port another socket
     holds is EADDRINUSE."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)

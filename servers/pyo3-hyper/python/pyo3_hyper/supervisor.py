@@ -6,10 +6,9 @@ workers), serving the one listening socket the supervisor bound and the
 workers inherit, as uvicorn's and granian's do (a busy port is one error
 line, not M). Then the supervisor:
 
-- starts one worker and waits until it serves (a worker writes one byte to
-  an inherited pipe once its app has started), then the others: an app that
-  cannot start fails once, with that worker's exit status (its own error
-  line is already on stderr), not once per worker;
+- starts every worker and waits until each serves (a worker writes one byte
+  to an inherited pipe once its app has started); a worker that dies first
+  ends the start with its exit status (its own error line is on stderr);
 - restarts a worker that dies while serving, and logs it, waiting longer
   between restarts of a worker that keeps dying at once;
 - on SIGTERM or SIGINT, sends SIGTERM to every worker (each finishes its
@@ -88,12 +87,13 @@ def supervise(args: argparse.Namespace, argv: Sequence[str], sock: socket.socket
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     workers = [Worker(i, _worker_argv(argv, args.port), sock) for i in range(args.processes)]
     try:
-        for batch in (workers[:1], workers[1:]):
-            for worker in batch:
-                worker.spawn()
-            status = _wait_until_serving(batch, stop)
-            if status is not None:
-                return status
+        # All at once, as uvicorn and granian start theirs: the server is
+        # ready (its port answers) about when every worker is.
+        for worker in workers:
+            worker.spawn()
+        status = _wait_until_serving(workers, stop)
+        if status is not None:
+            return status
         if not stop.is_set():
             pid = os.getpid()
             logger.info("%d worker processes serving on %s:%d (supervisor pid %d)", len(workers), args.host, args.port, pid)
