@@ -64,7 +64,13 @@ pub fn start(
     // Requests queued while a worker ran wake the interpreter once, when
     // the worker has nothing left to do.
     let on_park: crate::server::OnPark = Arc::new(move || shared_events.flush());
-    crate::server::start(Arc::new(make), Some(listener), workers, grace, Some(on_park))
+    crate::server::start(
+        Arc::new(make),
+        Some(listener),
+        workers,
+        grace,
+        Some(on_park),
+    )
 }
 
 /// The guard's refusals carry the arena's error bodies, as on the native
