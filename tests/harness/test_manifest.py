@@ -162,7 +162,4 @@ def test_cli_list_shows_every_server():
 def test_every_contender_declares_database():
     """Every contender serves the database endpoints and says how (`[database]`)."""
     missing = sorted(s.name for s in registry.discover().values() if s.contender and s.database is None)
-    if missing:
-        # Expected while the servers gain the endpoints one by one (issue 12), and listed in the
-        # run's summary (-rx); once every contender has them this becomes an assert.
-        pytest.xfail(f"contenders without a [database] table yet: {', '.join(missing)}")
+    assert not missing, f"contenders without a [database] table: {', '.join(missing)}"
