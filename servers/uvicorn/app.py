@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import arena_api as api
 from arena_api.pg import Database
 
-SERVER = (b"server", b"uvicorn")
+# The same app runs on uvicorn, granian-asgi and pyo3-hyper-asgi; each
+# answers with its own manifest name (their [run] env sets it).
+SERVER = (b"server", os.environ.get("ARENA_SERVER_NAME", "uvicorn").encode())
 # This worker process's connections to PostgreSQL, opened on first use on its loop.
 DATABASE = Database()
 

@@ -1,6 +1,7 @@
 //! `pyo3_hyper._core`: a hyper server whose routes are Python callables or
 //! native Rust answers. The Python face is `pyo3_hyper/__init__.py`.
 
+mod asgi;
 mod body;
 mod database;
 mod errors;
@@ -13,6 +14,7 @@ mod response;
 mod router;
 mod server;
 mod service;
+mod wsgi;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::IntoRawFd;
@@ -21,7 +23,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::header::HeaderValue;
+use hyper::service::service_fn;
 use hyper::Method;
+use hyper_workers::guard::Guard;
 use mimalloc::MiMalloc;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -285,8 +289,17 @@ impl Server {
         else {
             unreachable!("matched above")
         };
+        // The service of one connection: the arena's pre-routing guard (as
+        // for its hyper and axum servers) in front of the routes.
+        let make = move |client, _local| {
+            let (for_service, for_refusal) = (shared.clone(), shared.clone());
+            Guard::new(
+                service_fn(move |req| service::handle(for_service.clone(), req, client)),
+                move |r| service::refusal(&for_refusal, r),
+            )
+        };
         let running = py
-            .detach(|| server::start(shared, listener, workers, grace))
+            .detach(|| server::start(Arc::new(make), listener, workers, grace, None))
             .map_err(|e| os_error(e, "cannot start the workers"))?;
         *state = State::Serving(running);
         Ok(())
@@ -333,5 +346,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::Request>()?;
     m.add_class::<response::Response>()?;
     m.add("HTTPError", errors::http_error_class(m.py())?)?;
+    asgi::register(m)?;
+    wsgi::register(m)?;
     Ok(())
 }

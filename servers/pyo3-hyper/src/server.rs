@@ -9,21 +9,43 @@
 //! splits connections between the two. Without it a port anyone holds is
 //! `EADDRINUSE`, and only this server's workers share the accept queue (a
 //! worker process forked later inherits the socket the same way).
+//!
+//! What serves a connection (the native routes, an ASGI or a WSGI app) is
+//! the caller's [`MakeService`]; connections keep hyper's upgrades
+//! (WebSocket).
 
+use std::error::Error as StdError;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::os::unix::net::UnixStream as StdUnixStream;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use hyper::service::service_fn;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_workers::guard::Guard;
+use hyper::body::{Body, Incoming};
+use hyper::rt::{Read, Write};
+use hyper::service::Service;
+use hyper::{Request, Response};
 use tokio::net::{TcpListener, UnixStream};
 use tokio::sync::{mpsc, watch};
 
 use crate::handoff::KeptThreadState;
-use crate::service::{handle, refusal, Shared};
+
+/// What a worker needs of the caller: `make(client, local)` builds the
+/// service of one connection (`client`, `local`: an ASGI scope's `client`
+/// and `server`; None for an in-process connection).
+pub trait MakeService<S>:
+    Fn(Option<SocketAddr>, Option<SocketAddr>) -> S + Send + Sync + 'static
+{
+}
+impl<F, S> MakeService<S> for F where
+    F: Fn(Option<SocketAddr>, Option<SocketAddr>) -> S + Send + Sync + 'static
+{
+}
+
+/// Runs on a worker thread each time its runtime is about to sleep: where
+/// the ASGI server wakes the interpreter once for everything queued
+/// meanwhile, instead of once per request.
+pub type OnPark = Arc<dyn Fn() + Send + Sync>;
 
 /// Binds the server's one listening socket: `SO_REUSEADDR` (a restart need
 /// not wait out TIME_WAIT) but no `SO_REUSEPORT`, so a taken port fails.
@@ -48,12 +70,19 @@ pub struct Running {
 
 /// Starts `workers` threads serving `listener`, or (without one) a single
 /// worker serving connections made by [`Running::connect`].
-pub fn start(
-    shared: Arc<Shared>,
+pub fn start<M, S, B>(
+    make: Arc<M>,
     listener: Option<StdListener>,
     workers: usize,
     grace: Duration,
-) -> io::Result<Running> {
+    on_park: Option<OnPark>,
+) -> io::Result<Running>
+where
+    M: MakeService<S>,
+    S: Service<Request<Incoming>, Response = Response<B>, Future: Send + 'static> + Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
+{
     let (stop, stopped) = watch::channel(false);
     let mut sources = Vec::new();
     let mut connect = None;
@@ -72,11 +101,12 @@ pub fn start(
     }
     let left = Arc::new((Mutex::new(sources.len()), Condvar::new()));
     for (i, source) in sources.into_iter().enumerate() {
-        let (shared, stopped, left) = (shared.clone(), stopped.clone(), left.clone());
+        let (make, stopped, left) = (make.clone(), stopped.clone(), left.clone());
+        let on_park = on_park.clone();
         std::thread::Builder::new()
             .name(format!("pyo3-hyper-{i}"))
             .spawn(move || {
-                run_worker(source, shared, stopped, grace);
+                run_worker(source, make, stopped, grace, on_park);
                 let (count, done) = &*left;
                 *count.lock().expect("not poisoned") -= 1;
                 done.notify_all();
@@ -128,29 +158,42 @@ impl Running {
     }
 }
 
-fn run_worker(
+fn run_worker<M, S, B>(
     source: Source,
-    shared: Arc<Shared>,
+    make: Arc<M>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
-) {
+    on_park: Option<OnPark>,
+) where
+    M: MakeService<S>,
+    S: Service<Request<Incoming>, Response = Response<B>, Future: Send + 'static> + Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
+{
     // This thread attaches to the interpreter for every eager step.
     let _kept = KeptThreadState::new();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_all();
+    if let Some(on_park) = on_park {
+        builder.on_thread_park(move || on_park());
+    }
+    let runtime = builder
         .build()
         .expect("a current-thread runtime always builds");
     runtime.block_on(async move {
-        // The same HTTP/1 settings and pre-routing guard as the arena's hyper
-        // and axum servers.
+        // The same HTTP/1 settings as the arena's hyper and axum servers.
         let http = hyper_workers::config::http1_builder();
-        let graceful = GracefulShutdown::new();
         let mut source = match source {
             Source::Listener(l) => {
                 Accept::Tcp(TcpListener::from_std(l).expect("non-blocking listener"))
             }
             Source::Channel(rx) => Accept::Channel(rx),
         };
+        let local = source.local_addr();
+        // Every connection task holds a clone; once all are dropped the
+        // connections are drained. (hyper-util's GracefulShutdown does not
+        // take the upgradeable connections WebSocket needs.)
+        let (open, mut drained) = mpsc::channel::<()>(1);
         loop {
             let (io, client) = tokio::select! {
                 biased;
@@ -165,38 +208,54 @@ fn run_worker(
                     None => break,
                 },
             };
-            let service = {
-                let (for_service, for_refusal) = (shared.clone(), shared.clone());
-                Guard::new(
-                    service_fn(move |req| handle(for_service.clone(), req, client)),
-                    move |r| refusal(&for_refusal, r),
-                )
-            };
+            let service = make(client, local);
+            let (open, stopping) = (open.clone(), stopped.clone());
             match io {
                 Conn::Tcp(stream) => {
-                    let conn = graceful.watch(
-                        http.serve_connection(hyper_workers::connection_io(stream), service),
-                    );
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                    });
+                    tokio::spawn(serve(&http, hyper_workers::connection_io(stream), service, stopping, open));
                 }
                 Conn::Unix(stream) => {
-                    let conn = graceful.watch(
-                        http.serve_connection(hyper_workers::connection_io(stream), service),
-                    );
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                    });
+                    tokio::spawn(serve(&http, hyper_workers::connection_io(stream), service, stopping, open));
                 }
             }
         }
         drop(source);
-        let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+        drop(open);
+        let _ = tokio::time::timeout(grace, drained.recv()).await;
     });
     // Dropping the runtime drops the connections still open, and with them
     // their requests: Python work still waiting is cancelled.
     drop(runtime);
+}
+
+/// One connection, until it ends or the stop: then the request in flight is
+/// finished and an idle keep-alive connection closes at once. `open` is
+/// held until then.
+fn serve<I, S, B>(
+    http: &hyper::server::conn::http1::Builder,
+    io: I,
+    service: S,
+    mut stopping: watch::Receiver<bool>,
+    open: mpsc::Sender<()>,
+) -> impl std::future::Future<Output = ()> + Send + 'static
+where
+    I: Read + Write + Unpin + Send + 'static,
+    S: Service<Request<Incoming>, Response = Response<B>, Future: Send + 'static> + Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
+{
+    let connection = http.serve_connection(io, service).with_upgrades();
+    async move {
+        let mut connection = std::pin::pin!(connection);
+        tokio::select! {
+            _ = connection.as_mut() => {}
+            _ = stopping.changed() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+        drop(open);
+    }
 }
 
 enum Accept {
@@ -210,6 +269,13 @@ enum Conn {
 }
 
 impl Accept {
+    fn local_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Accept::Tcp(l) => l.local_addr().ok(),
+            Accept::Channel(_) => None,
+        }
+    }
+
     async fn next(&mut self) -> Option<io::Result<(Conn, Option<SocketAddr>)>> {
         match self {
             Accept::Tcp(l) => Some(l.accept().await.map(|(s, peer)| (Conn::Tcp(s), Some(peer)))),

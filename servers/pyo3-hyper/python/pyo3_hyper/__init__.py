@@ -13,6 +13,11 @@ happen in Rust on tokio threads. `async def` handlers run on the server's asynci
 first step right on the tokio thread when the loop is idle), plain `def` handlers on a bounded
 thread pool; `static` and `static_json` routes never touch the interpreter. See the README's
 "Concurrency model".
+
+`serve` and `start` also take the apps people already have: an ASGI 3 app
+(FastAPI, Starlette, Django's ASGI handler; `pyo3_hyper.asgi`) or a WSGI app
+(Flask, Django's WSGI handler; `pyo3_hyper.wsgi`). From the shell:
+`python -m pyo3_hyper main:app`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ if TYPE_CHECKING:
 # A handler or hook, returned unchanged by the decorators so it keeps its own type.
 _H = TypeVar("_H", bound=Callable[..., Any])
 
-__all__ = ["App", "HTTPError", "Request", "Response", "Server", "serve", "start"]
+__all__ = ["App", "HTTPError", "INTERFACES", "Request", "Response", "Server", "interface_of", "serve", "start"]
 
 logger = logging.getLogger("pyo3_hyper")
 
@@ -181,30 +186,76 @@ def _default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+INTERFACES = ("auto", "native", "asgi", "wsgi")
+
+
+def interface_of(app: object) -> str:
+    """`native` for an `App`, `asgi` for an ASGI 3 callable (an `async def`
+    function or an object whose `__call__` is one), `wsgi` for any other
+    callable."""
+    if isinstance(app, App):
+        return "native"
+    call = type(app).__call__ if callable(app) and not inspect.isroutine(app) else None
+    if inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call):
+        return "asgi"
+    if callable(app):
+        return "wsgi"
+    raise TypeError(f"not an app: {type(app).__name__} is neither a pyo3_hyper.App nor callable (ASGI or WSGI)")
+
+
 def start(
-    app: App,
+    app: Any,
     host: str = "127.0.0.1",
     port: int = 0,
     workers: int | None = None,
     shutdown_timeout: float = 5.0,
     blocking_threads: int = BLOCKING_THREADS,
-) -> Server:
+    *,
+    interface: str = "auto",
+    **options: Any,
+) -> Any:
     """Serves `app` in the background; `port=0` picks a free port (`server.port`). A port
-    another socket holds raises OSError (EADDRINUSE)."""
-    return Server(app, host, port, workers or _default_workers(), shutdown_timeout, blocking_threads)
+    another socket holds raises OSError (EADDRINUSE). `interface`: `auto` (from the app's
+    type, `interface_of`), `native`, `asgi` or `wsgi`; `options` go to the ASGI server
+    (`lifespan`, `root_path`, `server_header`, `loop`, `fd`) or the WSGI server (`threads`,
+    `root_path`, `server_header`, `multiprocess`, `fd`)."""
+    if interface not in INTERFACES:
+        raise ValueError(f"interface must be one of {', '.join(INTERFACES)}, not {interface!r}")
+    kind = interface_of(app) if interface == "auto" else interface
+    workers = workers or _default_workers()
+    if kind == "asgi":
+        from .asgi import AsgiServer
+
+        return AsgiServer(app, host, port, workers, shutdown_timeout, **options)
+    if kind == "wsgi":
+        from .wsgi import WsgiServer
+
+        return WsgiServer(app, host, port, workers, shutdown_timeout, **options)
+    if options:
+        raise TypeError(f"the native interface takes no {', '.join(sorted(options))}")
+    if not isinstance(app, App):
+        raise TypeError(f"interface 'native' needs a pyo3_hyper.App, not {type(app).__name__}")
+    return Server(app, host, port, workers, shutdown_timeout, blocking_threads)
 
 
 def serve(
-    app: App,
+    app: Any,
     host: str = "127.0.0.1",
     port: int = 8080,
     workers: int | None = None,
     shutdown_timeout: float = 5.0,
     blocking_threads: int = BLOCKING_THREADS,
+    *,
+    interface: str = "auto",
+    on_ready: Callable[[Any], None] | None = None,
+    **options: Any,
 ) -> None:
     """Serves until Ctrl-C or SIGTERM, then stops within `shutdown_timeout` and returns;
-    a second signal while it stops exits at once (status 128 + the signal's number)."""
-    server = start(app, host, port, workers, shutdown_timeout, blocking_threads)
+    a second signal while it stops exits at once (status 128 + the signal's number).
+    Takes what `start` takes; `on_ready(server)` runs once it serves."""
+    server = start(app, host, port, workers, shutdown_timeout, blocking_threads, interface=interface, **options)
+    if on_ready is not None:
+        on_ready(server)
     if threading.current_thread() is not threading.main_thread():
         server.wait()  # signals are the main thread's; another thread calls server.stop()
         return
