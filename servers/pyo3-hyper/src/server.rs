@@ -212,10 +212,22 @@ fn run_worker<M, S, B>(
             let (open, stopping) = (open.clone(), stopped.clone());
             match io {
                 Conn::Tcp(stream) => {
-                    tokio::spawn(serve(&http, hyper_workers::connection_io(stream), service, stopping, open));
+                    tokio::spawn(serve(
+                        &http,
+                        hyper_workers::connection_io(stream),
+                        service,
+                        stopping,
+                        open,
+                    ));
                 }
                 Conn::Unix(stream) => {
-                    tokio::spawn(serve(&http, hyper_workers::connection_io(stream), service, stopping, open));
+                    tokio::spawn(serve(
+                        &http,
+                        hyper_workers::connection_io(stream),
+                        service,
+                        stopping,
+                        open,
+                    ));
                 }
             }
         }
