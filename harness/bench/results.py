@@ -85,6 +85,8 @@ class Plan(TypedDict):
     estimated_s: float
     max_runs: NotRequired[int]  # every cell at its cap
     max_estimated_s: NotRequired[float]
+    budget_s: NotRequired[float | None]  # the profile's wall budget
+    refused_by_budget: NotRequired[int]  # extra rounds and re-measures it did not start
 
 
 class ReferenceInfo(TypedDict):
@@ -208,6 +210,8 @@ def document(
             "estimated_s": estimate.seconds,
             "max_runs": estimate.max_runs,
             "max_estimated_s": estimate.max_seconds,
+            "budget_s": profile.budget_s,
+            "refused_by_budget": outcome.refused_by_budget,
         },
         "servers": [_server_status(s, outcome) for s in specs],
         "runs": outcome.runs,

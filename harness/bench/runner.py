@@ -45,6 +45,9 @@ class BenchConfig:
     server_address: str = "127.0.0.1"
     # The PostgreSQL of the database scenarios (None: the plan has none).
     database: Database | None = None
+    # time.monotonic() when the load suite began (the database's start counts): the profile's
+    # budget runs from there. None: from the first run.
+    started: float | None = None
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -73,6 +76,8 @@ class Outcome:
     # Per server and cell: the runs kept (the last measure of each round) and the measures taken.
     kept: dict[tuple[str, CellKey], list[RunRecord]] = field(default_factory=dict)
     attempts: dict[tuple[str, CellKey], int] = field(default_factory=dict)
+    # Extra rounds and re-measures the profile's wall budget did not start.
+    refused_by_budget: int = 0
 
     def history(self, server: str, cell: plan.Cell) -> tuple[list[RunRecord], int]:
         key = (server, (cell.scenario, cell.connections, cell.rate))
@@ -163,14 +168,30 @@ def execute(cfg: BenchConfig, runs: list[plan.Run], console: Console) -> Outcome
             progress.update(task, advance=per_run, runs=f"{done}/{expected}")
             return record
 
+        started = cfg.started if cfg.started is not None else time.monotonic()
+        owed = len(runs)  # planned rounds not yet run: they always run, the budget keeps room for them
+
+        def fits() -> bool:
+            """One more run beyond the plan, and the planned ones still owed, end within the budget."""
+            budget = cfg.profile.budget_s
+            return budget is None or time.monotonic() - started + (owed + 1) * per_run <= budget
+
         for run in plan.schedule(by_cell, cfg.profile, outcome.history):
-            if run.server in outcome.unavailable and run.round > cfg.profile.repeats:
+            extra = run.round > cfg.profile.repeats
+            if run.server in outcome.unavailable and extra:
                 continue  # no rounds beyond the planned ones for a server that never started
+            if extra and not fits():
+                outcome.refused_by_budget += 1
+                continue
             record = step(run)
+            owed -= 0 if extra else 1
             # Re-measured at once: the round keeps its place in the interleaving.
             while record is not None and stolen(record):
                 _, attempts = outcome.history(run.server, run.cell)
                 if not plan.may_remeasure(attempts, run, cfg.profile):
+                    break
+                if not fits():
+                    outcome.refused_by_budget += 1
                     break
                 outcome.supersede(record)
                 run = run.again()

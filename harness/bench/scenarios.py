@@ -35,6 +35,9 @@ class Profile:
     description: str = ""
     max_rounds: int = 0  # 0: as many as `repeats`
     spread_bound: float = SPREAD_BOUND
+    # Wall seconds the load suite may take: an extra round or a re-measure starts only while it and
+    # the planned rounds still owed fit (None: no bound).
+    budget_s: float | None = None
 
     @property
     def cap(self) -> int:
@@ -101,6 +104,7 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
                 p.get("description", ""),
                 int(p.get("max_rounds", 0)),
                 float(p.get("spread_bound", SPREAD_BOUND)),
+                float(p["budget_min"]) * 60 if "budget_min" in p else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ScenarioError(path, f"profiles.{name}", f"needs duration_s, warmup_s, repeats ({exc})") from exc
@@ -108,6 +112,8 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
             raise ScenarioError(path, f"profiles.{name}", "repeats must be >= 1 and duration_s > 0")
         if profiles[name].spread_bound <= 0:
             raise ScenarioError(path, f"profiles.{name}", "spread_bound must be > 0")
+        if profiles[name].budget_s is not None and profiles[name].budget_s <= 0:
+            raise ScenarioError(path, f"profiles.{name}", "budget_min must be > 0")
     scenarios = {}
     for i, s in enumerate(doc.get("scenarios", [])):
         sc = _scenario(path, i, s)

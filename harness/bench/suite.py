@@ -7,6 +7,7 @@ import datetime as dt
 import ipaddress
 import os
 import socket
+import time
 from pathlib import Path
 
 from rich import box
@@ -310,6 +311,8 @@ def _run(
         client=client,
         server_address=server_address,
         database=database,
+        # The budget counts from the suite's start (the database's start and seed included).
+        started=time.monotonic() - (dt.datetime.now(dt.UTC) - started).total_seconds(),
     )
     # Read before the runs: the checkout may move on while a long plan runs, and the commit measured
     # is the one that was checked out when the servers were started.

@@ -193,6 +193,57 @@ def test_an_invalid_cell_gets_no_extra_rounds(monkeypatch, tmp_path):
     assert len(outcome.runs) == 2
 
 
+def run_on_a_clock(monkeypatch, tmp_path: Path, values: dict[str, list[tuple[float, float]]], profile: Profile):
+    """run_plan with a clock that moves one run's planned seconds per measured run."""
+    now = [1000.0]
+
+    def fake_measure(cfg, spec, scenario, run, outcome):
+        now[0] += plan.run_seconds(profile)
+        rps, steal = scripted[run.server].pop(0)
+        rec = record(run.server, rps, round_=run.round)
+        rec.run_id, rec.attempt, rec.steal_share = run.run_id, run.attempt, steal
+        rec.server_cpu_us_per_request = 10.0
+        return rec
+
+    scripted = {server: list(v) for server, v in values.items()}
+    monkeypatch.setattr(runner.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(runner, "measure_run", fake_measure)
+    cfg = runner.BenchConfig(
+        profile, [SCENARIO], [SimpleNamespace(name=s) for s in values], {0}, {1}, 1, tmp_path, Tools(wrk="wrk", oha=None)
+    )
+    outcome = runner.execute(cfg, plan.build(list(values), [SCENARIO], profile), Console(file=open(tmp_path / "c.txt", "w")))
+    return outcome
+
+
+def test_the_budget_stops_extra_rounds_but_never_a_planned_one(monkeypatch, tmp_path):
+    per_run = plan.run_seconds(PROFILE)
+    # Room for the four planned runs and one more.
+    budgeted = Profile("t", 1, 0, 2, max_rounds=4, spread_bound=0.05, budget_s=5.5 * per_run)
+    noisy = [(100.0, 0.0), (130.0, 0.0), (120.0, 0.0), (125.0, 0.0)]
+    outcome = run_on_a_clock(monkeypatch, tmp_path, {"a": list(noisy), "b": list(noisy)}, budgeted)
+    assert [(r.server, r.round) for r in outcome.runs] == [("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3)]
+    # b's third round, then both fourth rounds: each refused when its turn came.
+    assert outcome.refused_by_budget == 3
+    # Without the budget the same cells run to the cap.
+    unbounded = Profile("t", 1, 0, 2, max_rounds=4, spread_bound=0.05)
+    outcome = run_on_a_clock(monkeypatch, tmp_path, {"a": list(noisy), "b": list(noisy)}, unbounded)
+    assert len(outcome.runs) == 8 and outcome.refused_by_budget == 0
+
+
+def test_a_budget_already_spent_still_runs_every_planned_round(monkeypatch, tmp_path):
+    tiny = Profile("t", 1, 0, 2, max_rounds=4, spread_bound=0.05, budget_s=0.1)
+    outcome = run_on_a_clock(monkeypatch, tmp_path, {"a": [(100.0, 0.5), (100.0, 0.0)], "b": [(50.0, 0.0), (90.0, 0.0)]}, tiny)
+    # a's stolen first round is not measured again: the budget keeps room for the rounds owed, not for re-measures.
+    assert [(r.server, r.round, r.attempt) for r in outcome.runs] == [("a", 1, 1), ("b", 1, 1), ("a", 2, 1), ("b", 2, 1)]
+    assert outcome.refused_by_budget == 3  # a's re-measure, b's third and fourth rounds (a's two agree)
+
+
+def test_the_default_profile_has_a_budget_of_at_most_thirty_minutes():
+    suite = scenarios.load()
+    budget = suite.profiles[suite.default_profile].budget_s
+    assert budget is not None and budget <= THIRTY_MINUTES
+
+
 # --- agreement of two runs ------------------------------------------------------------------------
 
 

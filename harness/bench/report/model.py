@@ -738,6 +738,8 @@ def header(doc: RunDocument) -> list[str]:
         estimate = f"planned {duration_text(plan['estimated_s'])} at {repeats} round(s)"
         if plan.get("max_estimated_s") and plan.get("max_runs", 0) > plan["runs"]:
             estimate += f", at most {duration_text(plan.get('max_estimated_s', 0))} with every cell at its cap"
+        if plan.get("budget_s"):
+            estimate += f"; budget {duration_text(plan.get('budget_s') or 0)}"
         lines.append(
             f"Wall time of the load suite: **{duration_text(wall)}** for {len(runs)} run{'' if len(runs) == 1 else 's'} "
             f"({estimate})."
@@ -751,7 +753,12 @@ def header(doc: RunDocument) -> list[str]:
         lines.append(
             f"Rounds per server and cell: {per} of {len(aggs)}; {remeasured} stolen round(s) measured again; "
             f"{len(above)} cell(s) still spread more than {100 * (bound or 0):g} % at the end (see each table's "
-            f"“spread”)."
+            f"“spread”)"
+            + (
+                f"; {refused} extra round(s) or re-measure(s) not started, the wall budget being spent."
+                if (refused := plan.get("refused_by_budget", 0))
+                else "."
+            )
         )
     return lines
 
