@@ -80,10 +80,13 @@ class ClusterState:
     socket_dir: str
     bin_dir: str
     run_as: str | None
+    # The address servers reach it at: 127.0.0.1, or the one `--listen` opened (a database host's).
+    address: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"postgres://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{self.port}/{DB_NAME}"
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"postgres://{DB_USER}:{DB_PASSWORD}@{host}:{self.port}/{DB_NAME}"
 
 
 def bin_dir() -> Path | None:
@@ -160,12 +163,35 @@ def is_running(state: ClusterState | None = None) -> bool:
     return subprocess.run(probe, capture_output=True).returncode == 0
 
 
-def start(*, port: int | None = None, install: bool = True, base: Path | None = None, reseed: bool = True) -> ClusterState:
+# Lets the arena's role log in with its password from other hosts (a database host's servers and
+# load generator); loopback keeps initdb's `trust`. Appended once to pg_hba.conf.
+HBA_REMOTE = (
+    f"host {DB_NAME} {DB_USER} 0.0.0.0/0 scram-sha-256\n",
+    f"host {DB_NAME} {DB_USER} ::/0 scram-sha-256\n",
+)
+
+
+def _allow_remote(data: Path) -> None:
+    hba = data / "pg_hba.conf"
+    text = hba.read_text()
+    missing = [line for line in HBA_REMOTE if line not in text]
+    if missing:
+        with hba.open("a") as f:
+            f.write("# rust-http-arena (harness/db.py): the arena's role from other hosts, with its password\n")
+            f.writelines(missing)
+
+
+def start(
+    *, port: int | None = None, install: bool = True, base: Path | None = None, reseed: bool = True, listen: str | None = None
+) -> ClusterState:
     """Starts the cluster in `base` (default `cluster_dir()`), made and seeded on first use and
     re-seeded on every start so a run begins from the same tables (`reseed=False`: kept as they
-    are); returns where it runs. A cluster already running is reused."""
+    are); returns where it runs. A cluster already running is reused. `listen`: an address of
+    this host to accept the arena's role on as well (a database host; loopback always listens)."""
     current = read_state(base)
     if current is not None and is_running(current):
+        if listen and current.address != listen:
+            raise ToolError(f"the cluster already runs, reached at {current.address}: stop it to start it on {listen}")
         return current
     bins = ensure_installed(install=install)
     run_as = _run_as()
@@ -183,12 +209,15 @@ def start(*, port: int | None = None, install: bool = True, base: Path | None = 
         with (data / "postgresql.conf").open("a") as conf:
             conf.write("\n# rust-http-arena (harness/db.py)\n")
             conf.writelines(f"{k} = {v}\n" for k, v in SETTINGS.items())
-    state = ClusterState(port or _free_port(), str(data), str(sockets), str(bins), run_as)
+    state = ClusterState(port or _free_port(), str(data), str(sockets), str(bins), run_as, listen or "127.0.0.1")
+    if listen:
+        _allow_remote(data)
     log = base / "postgres.log"
     if run_as and not log.exists():
         log.touch()
         shutil.chown(log, run_as, run_as)
-    opts = f"-p {state.port} -k {sockets}"
+    # Command-line settings win over postgresql.conf's listen_addresses = '127.0.0.1'.
+    opts = f"-p {state.port} -k {sockets}" + (f" -c listen_addresses=127.0.0.1,{listen}" if listen else "")
     pg_ctl = ("-D", str(data), "-l", str(log), "-o", opts, "-w", "-t", str(START_TIMEOUT_S), "start")
     _check(_cmd(bins, "pg_ctl", *pg_ctl, run_as=run_as), log=log)
     _state_file(base).write_text(json.dumps(asdict(state)) + "\n")
@@ -239,6 +268,16 @@ def seed(state: ClusterState) -> None:
     )
 
 
+def _check_address(address: str) -> None:
+    """`--listen` takes an address of this host: PostgreSQL would fail later, less clearly."""
+    try:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        with socket.socket(family) as s:
+            s.bind((address, 0))
+    except (OSError, ValueError) as exc:
+        raise ToolError(f"--listen {address}: not an address of this host ({exc})") from exc
+
+
 def _check(cmd: list[str], *, log: Path | None = None) -> None:
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
@@ -286,23 +325,41 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("db", help="the private PostgreSQL cluster of the database scenarios")
     p.add_argument("action", choices=("start", "stop", "status", "psql", "seed"))
     p.add_argument("--port", type=int, default=None, help="start: the port (default: a free one)")
+    p.add_argument(
+        "--listen",
+        default=None,
+        metavar="ADDRESS",
+        help="start: also accept the arena's role (with its password) on this address of the host, so that servers "
+        "and a bench on other hosts reach it (a database host); the URL printed uses it",
+    )
+    p.add_argument(
+        "--cluster",
+        default=None,
+        metavar="NAME",
+        help="a cluster other than this checkout's default one (its own directory, port and state)",
+    )
     p.set_defaults(func=cmd_db)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    base = cluster_dir(args.cluster) if args.cluster else None
     if args.action == "start":
-        started = start(port=args.port)
-        print(f"PostgreSQL running on 127.0.0.1:{started.port} (data {started.data_dir})\n{DATABASE_URL_ENV}={started.url}")
+        if args.listen:
+            _check_address(args.listen)
+        started = start(port=args.port, base=base, listen=args.listen)
+        print(
+            f"PostgreSQL running on {started.address}:{started.port} (data {started.data_dir})\n{DATABASE_URL_ENV}={started.url}"
+        )
         return 0
     if args.action == "stop":
-        print("stopped" if stop() else "not running")
+        print("stopped" if stop(base) else "not running")
         return 0
-    state = read_state()
+    state = read_state(base)
     if state is None or not is_running(state):
         print("not running")
         return 1 if args.action != "status" else 0
     if args.action == "status":
-        print(f"running on 127.0.0.1:{state.port} (data {state.data_dir})\n{DATABASE_URL_ENV}={state.url}")
+        print(f"running on {state.address}:{state.port} (data {state.data_dir})\n{DATABASE_URL_ENV}={state.url}")
         return 0
     if args.action == "seed":
         seed(state)

@@ -40,6 +40,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reference_allow_git=args.reference_tfb_allow_git,
         db_cpus=args.db_cpus,
         database_url=args.database_url,
+        database_host=args.database_host,
         **({"scenarios_file": args.scenarios_file} if args.scenarios_file else {}),
     )
     return 0
@@ -84,7 +85,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--db-cpus",
         type=_cpus,
         default=None,
-        help="CPUs for PostgreSQL when the bench runs it (default: the load generator's when it is local, e.g. CPU 1 of 2)",
+        help="CPUs for PostgreSQL: the private cluster's (default: the load generator's when it is local, e.g. CPU 1 of 2), "
+        "or on --database-host (default: not pinned, all its CPUs watched)",
     )
     b.add_argument(
         "--database-url",
@@ -92,6 +94,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="URL",
         help="use this PostgreSQL (postgres://USER:PASSWORD@HOST:PORT/DBNAME, seeded with the arena's tables) instead "
         "of starting the private cluster: not started, pinned or CPU-measured by the harness",
+    )
+    b.add_argument(
+        "--database-host",
+        default=None,
+        metavar="HOST",
+        help="the host the --database-url PostgreSQL runs on, reached with ssh (user@address or a ~/.ssh/config Host): "
+        "its CPU time and steal are read there, and --db-cpus pins it there",
     )
     b.add_argument("--workers", type=int, default=None, help="server workers (default: number of server CPUs)")
     b.add_argument("--duration", type=float, default=None, help="override the profile's measured seconds per run")
@@ -112,7 +121,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="an extra `ssh -o` option for the client host (repeatable); keys and hosts belong in ~/.ssh/config",
+        help="an extra `ssh -o` option for the client and database hosts (repeatable); keys and hosts belong in ~/.ssh/config",
     )
     b.add_argument("--out", type=Path, default=None, help="results directory (default results/<timestamp>)")
     b.add_argument("--scenarios-file", type=Path, default=None, help="another scenarios TOML (default bench/scenarios.toml)")

@@ -7,8 +7,14 @@ where it runs and on which CPUs, and what it spends.
   far; a backend forks from the postmaster when a client connects, so it inherits the postmaster's
   CPUs (tests/bench/test_database_live.py checks a fresh backend's affinity). A cluster the bench did
   not start gets its former affinity back at the end.
-- **Elsewhere** (`--database-url`): a database on another host. The harness neither starts, seeds
-  nor pins it; it checks that the tables are there, and its CPU is not measured (None: unmeasured).
+- **On a database host** (`--database-url` and `--database-host`): a PostgreSQL the person runs on
+  another machine (e.g. `python -m harness db start --listen ADDRESS` there), reached for SQL at the
+  URL and for measuring through ssh (harness/hosts.py). The harness neither starts nor seeds it; it
+  checks the tables, finds the postmaster as the parent of its own psql session's backend, pins it
+  there with taskset when `--db-cpus` is given, and reads CPU time and steal from that host's /proc
+  with one shell command per sample (`RemoteProcs`; no program of ours runs there).
+- **Elsewhere, unmeasured** (`--database-url` alone): only the tables are checked; its CPU is not
+  measured (None: unmeasured).
 
 CPU accounting (`cpu_ticks`): user + system time of every process of the cluster — the postmaster
 and its descendants, read from /proc/PID/stat — plus the time of the children they have reaped
@@ -36,6 +42,8 @@ from pathlib import Path
 
 from .. import db
 from ..errors import ToolError
+from ..hosts import Host, HostError, HostInfo, Shell, cpu_list, probe
+from .measure import jiffies_in as measure_jiffies
 
 PROC = Path("/proc")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -50,7 +58,8 @@ class Database:
     url: str
     # "local", or the host of --database-url.
     host: str
-    # The CPUs the cluster is pinned to; None where the harness does not run it.
+    # The CPUs the cluster is pinned to, or (on a database host without --db-cpus) all of that
+    # host's usable CPUs; None where the harness does not measure it.
     cpus: set[int] | None
     bin_dir: Path
     # The postmaster's pid: its processes' CPU time is measured. None: unmeasured (elsewhere).
@@ -59,23 +68,40 @@ class Database:
     started: bool = False
     # A cluster the bench found running: each process's affinity before pinning, restored at the end.
     former_affinity: dict[int, set[int]] = field(default_factory=dict)
-    proc: Path = PROC
+    # Where its processes are read: this machine's /proc, or the database host's through ssh.
+    procs: Procs = field(default_factory=lambda: LocalProcs(PROC))
+    # The ssh destination of the database host; None: this machine (or unmeasured).
+    machine: str | None = None
+    # The database host as results.json records it (kernel, CPU), when it is another host.
+    info: HostInfo | None = None
     # The psql session the statements are read through (opened on first use).
     session: Session | None = None
 
     @property
-    def local(self) -> bool:
+    def measured(self) -> bool:
+        """Its CPU time is measured (here or on its host)."""
         return self.postmaster is not None
 
     @property
     def pgbench(self) -> Path:
         return self.bin_dir / "pgbench"
 
+    def on(self, host: Host) -> bool:
+        """Runs on `host`'s machine (so a load generator there shares its CPUs)."""
+        return self.postmaster is not None and self.machine == host.destination
+
     def cpu_seconds(self) -> float | None:
         """CPU seconds the cluster's processes have used so far (None: not measured here)."""
         if self.postmaster is None:
             return None
-        return cpu_ticks(self.postmaster, self.proc) / CLOCK_TICKS
+        snapshot = self.procs.snapshot()
+        return cluster_ticks(self.postmaster, snapshot.stats) / self.procs.clock_ticks
+
+    def cpu_jiffies(self) -> tuple[int, int] | None:
+        """(steal, total) jiffies of the database's CPUs on its host; None where unmeasured."""
+        if self.postmaster is None or not self.cpus:
+            return None
+        return self.procs.cpu_jiffies(self.cpus)
 
     def version(self) -> str:
         """pgbench's version: the PostgreSQL release whose client measured the ceiling."""
@@ -106,9 +132,10 @@ class Database:
         keep = {self.session.backend} if self.session is not None else set()
         deadline = time.monotonic() + timeout_s
         while True:
-            kids = [st for st in tree(self.postmaster, list(read_stats(self.proc))) if st.pid != self.postmaster]
-            exiting = any(exiting_process(st, self.proc) for st in kids)
-            backends = [st for st in kids if st.pid not in keep and is_client_backend(st.pid, self.proc)]
+            snapshot = self.procs.snapshot()
+            kids = [st for st in tree(self.postmaster, snapshot.stats) if st.pid != self.postmaster]
+            exiting = any(exiting_process(st, snapshot.cmdline(st.pid)) for st in kids)
+            backends = [st for st in kids if st.pid not in keep and is_client_backend(snapshot.cmdline(st.pid))]
             if not exiting and (clients is None or len(backends) <= clients):
                 return True
             if time.monotonic() > deadline:
@@ -119,6 +146,7 @@ class Database:
         if self.session is not None:
             self.session.close()
             self.session = None
+        self.procs.close()
 
 
 class Session:
@@ -222,23 +250,15 @@ def parse_stat(text: str) -> ProcStat:
     return ProcStat(int(pid), int(fields[1]), int(fields[11]), int(fields[12]), int(fields[13]), int(fields[14]), fields[0])
 
 
-def _cmdline(pid: int, proc: Path) -> bytes | None:
-    try:
-        return (proc / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return None
-
-
-def exiting_process(st: ProcStat, proc: Path = PROC) -> bool:
+def exiting_process(st: ProcStat, cmdline: bytes | None) -> bool:
     """Dead or dying: a zombie, or a process whose memory is gone (an empty command line)."""
-    return st.state in "ZXx" or _cmdline(st.pid, proc) == b""
+    return st.state in "ZXx" or cmdline == b""
 
 
-def is_client_backend(pid: int, proc: Path = PROC) -> bool:
+def is_client_backend(cmdline: bytes | None) -> bool:
     """A backend serving a client of the arena's database: PostgreSQL titles it
     `postgres: USER DATABASE HOST(PORT) STATE`."""
-    cmd = _cmdline(pid, proc) or b""
-    return cmd.startswith(f"postgres: {db.DB_USER} {db.DB_NAME} ".encode())
+    return (cmdline or b"").startswith(f"postgres: {db.DB_USER} {db.DB_NAME} ".encode())
 
 
 def read_stats(proc: Path = PROC) -> Iterator[ProcStat]:
@@ -264,10 +284,116 @@ def tree(root: int, stats: list[ProcStat]) -> list[ProcStat]:
     return out
 
 
-def cpu_ticks(postmaster: int, proc: Path = PROC) -> int:
+def cluster_ticks(postmaster: int, stats: list[ProcStat]) -> int:
     """CPU clock ticks of the cluster so far: every live process's own time plus what it collected
     from the children it reaped."""
-    return sum(st.utime + st.stime + st.cutime + st.cstime for st in tree(postmaster, list(read_stats(proc))))
+    return sum(st.utime + st.stime + st.cutime + st.cstime for st in tree(postmaster, stats))
+
+
+def cpu_ticks(postmaster: int, proc: Path = PROC) -> int:
+    return cluster_ticks(postmaster, list(read_stats(proc)))
+
+
+@dataclass
+class Snapshot:
+    """The processes of a host at one moment: their stat fields and command lines."""
+
+    stats: list[ProcStat]
+    cmdlines: dict[int, bytes]
+
+    def cmdline(self, pid: int) -> bytes | None:
+        return self.cmdlines.get(pid)
+
+
+class LocalProcs:
+    """This machine's processes, read from `proc` (a directory shaped like /proc in tests)."""
+
+    def __init__(self, proc: Path = PROC):
+        self.proc = proc
+        self.clock_ticks = CLOCK_TICKS
+
+    def snapshot(self) -> Snapshot:
+        stats = list(read_stats(self.proc))
+        cmdlines: dict[int, bytes] = {}
+        for st in stats:
+            try:
+                cmdlines[st.pid] = (self.proc / str(st.pid) / "cmdline").read_bytes()
+            except OSError:
+                continue
+        return Snapshot(stats, cmdlines)
+
+    def cpu_jiffies(self, cpus: set[int]) -> tuple[int, int]:
+        try:
+            return measure_jiffies((self.proc / "stat").read_text(), cpus)
+        except OSError:
+            return 0, 0
+
+    def close(self) -> None:
+        pass
+
+
+# Every process's stat line and command line, then the CPU lines of /proc/stat, in one pass of
+# shell builtins (no process started per pid: a sample must not disturb the host it measures).
+# `read` drops the NULs between a command line's words, which the backend test does not need.
+_SNAPSHOT = r"""
+for d in /proc/[0-9]*; do
+    read -r s 2>/dev/null < "$d/stat" || continue
+    c=; read -r c 2>/dev/null < "$d/cmdline"
+    printf 'P %s\nC %s\n' "$s" "$c"
+done
+while read -r l; do
+    case $l in cpu[0-9]*) printf 'S %s\n' "$l" ;; esac
+done < /proc/stat
+"""
+
+
+def parse_snapshot(text: str) -> tuple[Snapshot, str]:
+    """The output of _SNAPSHOT: the processes, and the /proc/stat CPU lines."""
+    stats: list[ProcStat] = []
+    cmdlines: dict[int, bytes] = {}
+    cpu_lines: list[str] = []
+    last: ProcStat | None = None
+    for line in text.splitlines():
+        tag, _, rest = line.partition(" ")
+        if tag == "P":
+            try:
+                last = parse_stat(rest)
+            except (ValueError, IndexError):
+                last = None
+                continue
+            stats.append(last)
+        elif tag == "C" and last is not None:
+            cmdlines[last.pid] = rest.encode()
+        elif tag == "S":
+            cpu_lines.append(rest)
+    return Snapshot(stats, cmdlines), "\n".join(cpu_lines)
+
+
+class RemoteProcs:
+    """A database host's processes, read through ssh (one command per sample)."""
+
+    def __init__(self, shell: Shell):
+        self.shell = shell
+        out = shell.run(["getconf", "CLK_TCK"]).stdout.decode().strip()
+        self.clock_ticks = int(out) if out.isdigit() else 100
+        self._cpu_stat = ""
+
+    def snapshot(self) -> Snapshot:
+        proc = self.shell.sh(_SNAPSHOT)
+        if proc.returncode != 0:
+            raise HostError(f"{self.shell.host.name}: cannot read /proc: {proc.stderr.decode(errors='replace')[-300:]}")
+        snapshot, self._cpu_stat = parse_snapshot(proc.stdout.decode(errors="replace"))
+        return snapshot
+
+    def cpu_jiffies(self, cpus: set[int]) -> tuple[int, int]:
+        self.snapshot()
+        return measure_jiffies(self._cpu_stat, cpus)
+
+    def close(self) -> None:
+        self.shell.close()
+
+
+Procs = LocalProcs | RemoteProcs
 
 
 def postmaster_pid(data_dir: Path) -> int:
@@ -349,10 +475,67 @@ def open_remote(url: str, *, install: bool = True) -> Database:
     return Database(url, url_host(url), None, bins)
 
 
+def open_host(url: str, host: Host, cpus: set[int] | None, *, install: bool = True) -> Database:
+    """A database on its own host, reached at `url` for SQL and through ssh at `host` for measuring:
+    checked, its postmaster found there (the parent of our session's backend), pinned to `cpus`
+    there when given (else all of the host's usable CPUs are the ones watched)."""
+    bins = db.ensure_installed(install=install)
+    check_tables(bins, url)
+    shell = Shell(host)
+    database = Database(url, url_host(url), None, bins, machine=host.destination)
+    try:
+        shell.open()
+        database.info = probe(shell).info
+        database.procs = RemoteProcs(shell)
+        database.session = Session(bins, url)
+        snapshot = database.procs.snapshot()
+        backend = next((st for st in snapshot.stats if st.pid == database.session.backend), None)
+        if backend is None or not (snapshot.cmdline(backend.pid) or b"").startswith(b"postgres:"):
+            raise HostError(
+                f"the database at {redact(url)} does not run on {host.name}: the backend of our session "
+                f"(pid {database.session.backend}) is not a PostgreSQL process there"
+            )
+        database.postmaster = backend.ppid
+        usable = set(database.info["cpus_usable"])
+        if cpus:
+            if cpus - usable:
+                raise HostError(f"--db-cpus {sorted(cpus)}: CPUs {sorted(cpus - usable)} are not usable on {host.name}")
+            database.former_affinity = pin_remote(shell, database.postmaster, snapshot.stats, cpus)
+        database.cpus = set(cpus) if cpus else usable
+    except BaseException:
+        close(database)
+        raise
+    return database
+
+
+def pin_remote(shell: Shell, postmaster: int, stats: list[ProcStat], cpus: set[int]) -> dict[int, set[int]]:
+    """`pin` on the database host, with taskset there; returns each process's former affinity."""
+    cpu_text = ",".join(str(c) for c in sorted(cpus))
+    former: dict[int, set[int]] = {}
+    for st in tree(postmaster, stats):
+        was = shell.run(["taskset", "-p", "-c", str(st.pid)])
+        if was.returncode != 0:
+            continue  # gone since the snapshot
+        former[st.pid] = set(cpu_list(was.stdout.decode().rpartition(":")[2].strip()))
+        done = shell.run(["taskset", "-p", "-c", cpu_text, str(st.pid)])
+        if done.returncode != 0:
+            raise HostError(
+                f"{shell.host.name}: cannot pin PostgreSQL's process {st.pid} to CPUs {cpu_text}: "
+                f"{done.stderr.decode(errors='replace').strip()[-200:]} (ssh as root or as the cluster's user)"
+            )
+    return former
+
+
 def close(database: Database) -> None:
     """Stops the cluster if this run started it; otherwise gives its processes their CPUs back."""
+    if isinstance(database.procs, RemoteProcs):
+        for pid, cpus in database.former_affinity.items():
+            try:
+                database.procs.shell.run(["taskset", "-p", "-c", ",".join(str(c) for c in sorted(cpus)), str(pid)])
+            except HostError:
+                break  # the host went away: nothing left to give back
+    elif not database.started:
+        unpin(database.former_affinity)
     database.close()
     if database.started:
         db.stop()
-    else:
-        unpin(database.former_affinity)

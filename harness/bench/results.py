@@ -15,7 +15,7 @@ from ..errors import ResultsError
 from ..manifest import ServerSpec
 from ..paths import ROOT
 from . import measure, pgbench, plan, runner, stats, tfb
-from .database import redact
+from .database import redact, url_host
 from .environment import Environment
 from .records import Aggregate, Failure, RunRecord
 from .scenarios import Scenario
@@ -181,13 +181,14 @@ def document(
     }
     if cfg.database is not None:
         d = cfg.database
-        config["hosts"]["database"] = {"host": d.host}
+        # Where it ran: this machine, its ssh host, or (unmeasured) the URL's host; and the address the servers reached.
+        config["hosts"]["database"] = {"host": d.machine or ("local" if d.measured else d.host), "address": url_host(d.url)}
         config["database"] = {
             "host": d.host,
             "url": redact(d.url),
             "started": d.started,
             "cpus": sorted(d.cpus) if d.cpus else None,
-            "cpu_measured": d.local,
+            "cpu_measured": d.measured,
             "ceiling_clients": pgbench.connections(cfg.workers),
             "database_bound_share": measure.DATABASE_BOUND_SHARE,
             "ceiling_depth": {

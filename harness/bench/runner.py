@@ -309,7 +309,9 @@ def _measure(cfg: BenchConfig, scenario: Scenario, run: plan.Run, server: Server
     res, tool, record.raw["measured"] = _drive(
         cfg, scenario, run, server, seconds=cfg.profile.duration_s, name=run.run_id, check=False
     )
-    window.close(record, requests=res.requests, client=(tool.cpu_s, cfg.client_cpus) if cfg.load_client.host.is_local else None)
+    # The load generator's CPU counts toward the database's CPUs only where both run on one machine.
+    beside = database is not None and database.on(cfg.load_client.host)
+    window.close(record, requests=res.requests, client=(tool.cpu_s, cfg.client_cpus) if beside else None)
     if isinstance(res, oha.OhaResult):
         record.latency_ms = res.latency_ms
     server_cpu = measure.tree_cpu_seconds(server.pid) - cpu_before
@@ -355,7 +357,7 @@ class DatabaseWindow:
             # Statements first: their query runs before the CPU window opens.
             window.statements = database.statements()
             database.settle(clients=clients)
-            window.jiffies = measure.cpu_jiffies(database.cpus) if database.cpus else None
+            window.jiffies = database.cpu_jiffies()
             window.cpu_s = database.cpu_seconds()
             window.started = time.monotonic()
         return window
@@ -371,8 +373,9 @@ class DatabaseWindow:
         wall = time.monotonic() - self.started
         database.settle(clients=clients)
         after = database.cpu_seconds()
-        if self.jiffies is not None and database.cpus:
-            self.steal_share = measure.steal_share(self.jiffies, measure.cpu_jiffies(database.cpus))
+        jiffies = database.cpu_jiffies() if self.jiffies is not None else None
+        if self.jiffies is not None and jiffies is not None:
+            self.steal_share = measure.steal_share(self.jiffies, jiffies)
         statements = database.statements()
         if self.statements is not None and statements is not None and requests:
             # Less the one statement the first sample ran (counted when it ended).

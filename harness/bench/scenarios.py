@@ -112,7 +112,8 @@ def load(path: Path = SCENARIOS_FILE) -> Suite:
             raise ScenarioError(path, f"profiles.{name}", "repeats must be >= 1 and duration_s > 0")
         if profiles[name].spread_bound <= 0:
             raise ScenarioError(path, f"profiles.{name}", "spread_bound must be > 0")
-        if profiles[name].budget_s is not None and profiles[name].budget_s <= 0:
+        budget = profiles[name].budget_s
+        if budget is not None and budget <= 0:
             raise ScenarioError(path, f"profiles.{name}", "budget_min must be > 0")
     scenarios = {}
     for i, s in enumerate(doc.get("scenarios", [])):

@@ -166,8 +166,15 @@ def run(
     reference_allow_git: bool = False,
     db_cpus: set[int] | None = None,
     database_url: str | None = None,
+    database_host: str | None = None,
 ) -> Path:
     console = console or Console()
+    db_host = Host.parse(database_host, ssh_options)
+    if not db_host.is_local and not database_url:
+        raise SelectionError(
+            "--database-host needs --database-url: the address of that PostgreSQL as the servers reach it "
+            "(`python -m harness db start --listen ADDRESS` on the database host prints it)"
+        )
     suite = scenarios.load(scenarios_file)
     profile = resolve_profile(suite, profile_name, duration, repeats, max_rounds)
     specs = select_servers(server_names)
@@ -194,7 +201,9 @@ def run(
         started = dt.datetime.now(dt.UTC)
         database = None
         if any(sc.database for sc in chosen):
-            if database_url:
+            if database_url and not db_host.is_local:
+                database = bench_db.open_host(database_url, db_host, db_cpus)
+            elif database_url:
                 database = bench_db.open_remote(database_url)
             else:
                 database = bench_db.open_local(db_cpus_for(db_cpus, host, server_cpus, client_cpus))
@@ -297,7 +306,7 @@ def _run(
         console.print("[yellow]warning: server and load generator share CPUs; numbers are not isolated[/]")
     if database is not None:
         console.print(database_line(database, workers, server_cpus, without_database(specs), chosen))
-        if database.cpus and database.cpus & set(server_cpus):
+        if database.machine is None and database.cpus and database.cpus & set(server_cpus):
             console.print("[yellow]warning: the database shares the server's CPUs; pass --db-cpus (or --server-cpus)[/]")
     cfg = runner.BenchConfig(
         profile,
@@ -319,7 +328,10 @@ def _run(
     versions = found.versions()
     if database is not None:
         versions["pgbench"] = database.version()
-    env = environment.collect(specs, versions, {"server": server_host, "client": client.info})
+    hosts: dict[str, HostInfo] = {"server": server_host, "client": client.info}
+    if database is not None and database.info is not None:
+        hosts["database"] = database.info
+    env = environment.collect(specs, versions, hosts)
     outcome = runner.execute(cfg, runs, console)
     doc = results.document(
         cfg,
@@ -348,12 +360,17 @@ def _run(
 def database_line(
     database: bench_db.Database, workers: int, server_cpus: set[int], left_out: list[str], chosen: list[scenarios.Scenario]
 ) -> str:
-    where = (
-        f"the private cluster ({'started' if database.started else 'already running'}, re-seeded), pinned to CPUs "
-        f"{sorted(database.cpus or ())}"
-        if database.local
-        else f"{bench_db.redact(database.url)} (elsewhere: not started, seeded, pinned or CPU-measured)"
-    )
+    if database.machine is not None:
+        pinned = "pinned to" if database.former_affinity else "watching"
+        cpus = sorted(database.cpus or ())
+        where = f"{bench_db.redact(database.url)} on host {database.machine} (over SSH: {pinned} CPUs {cpus})"
+    elif database.measured:
+        where = (
+            f"the private cluster ({'started' if database.started else 'already running'}, re-seeded), pinned to CPUs "
+            f"{sorted(database.cpus or ())}"
+        )
+    else:
+        where = f"{bench_db.redact(database.url)} (elsewhere: not started, seeded, pinned or CPU-measured)"
     names = ", ".join(sc.name for sc in chosen if sc.database)
     line = (
         f"database scenarios ({names}): PostgreSQL {where}; ceiling: pgbench -M prepared -c "

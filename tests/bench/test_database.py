@@ -275,16 +275,18 @@ def test_samples_wait_for_exiting_backends_and_for_pgbench_to_leave(tmp_path: Pa
     pm = 100
     client = "postgres: benchmarkdbuser hello_world 127.0.0.1(4001) idle"
     base = [(pm, "postgres", 1, 1, 1, 0, 0), (101, "postgres: checkpointer", pm, 1, 1, 0, 0)]
-    fake = database.Database("u", "local", {1}, Path("/x"), postmaster=pm, proc=proc)
+    fake = database.Database("u", "local", {1}, Path("/x"), postmaster=pm, procs=database.LocalProcs(proc))
     write_proc(proc, base)
     assert fake.settle(clients=0, timeout_s=0.05)
     # A backend whose memory is already gone is exiting: its time is in flux until it is reaped.
     write_proc(proc, [*base, (102, "postgres", pm, 5, 5, 0, 0)], {102: b""})
-    assert database.exiting_process(database.parse_stat(stat_line(102, "postgres", pm, 5, 5)), proc)
+    snap = database.LocalProcs(proc).snapshot()
+    assert database.exiting_process(database.parse_stat(stat_line(102, "postgres", pm, 5, 5)), snap.cmdline(102))
     assert not fake.settle(timeout_s=0.05)
     # A live client backend: a server's pool keeps it (no bound), pgbench's must be gone (0).
     write_proc(proc, [*base, (103, client, pm, 5, 5, 0, 0)])
-    assert database.is_client_backend(103, proc) and not database.is_client_backend(101, proc)
+    snap = database.LocalProcs(proc).snapshot()
+    assert database.is_client_backend(snap.cmdline(103)) and not database.is_client_backend(snap.cmdline(101))
     assert fake.settle(timeout_s=0.05) and not fake.settle(clients=0, timeout_s=0.05)
     assert fake.settle(clients=1, timeout_s=0.05)
     # A zombie not yet reaped.
@@ -342,6 +344,9 @@ class FakeDatabase:
 
     def settle(self, *, clients: int | None = None) -> bool:
         return True
+
+    def cpu_jiffies(self) -> tuple[int, int] | None:
+        return (0, 100) if self.cpus else None
 
 
 def test_window_records_postgres_per_request(monkeypatch):

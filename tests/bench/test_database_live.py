@@ -292,7 +292,7 @@ def test_bench_against_a_database_url_reports_its_cpu_unmeasured(cluster: bench_
     )
     data = json.loads((out / "results.json").read_text())
     assert data["config"]["database"]["cpus"] is None and not data["config"]["database"]["cpu_measured"]
-    assert data["config"]["hosts"]["database"] == {"host": "127.0.0.1"}
+    assert data["config"]["hosts"]["database"] == {"host": "127.0.0.1", "address": "127.0.0.1"}
     mine = next(a for a in data["aggregates"] if a["server"] == spec.name)
     assert mine["valid"] and mine["pg_cpu_us_per_request"] is None and mine["pct_of_ceiling"]
     md = (out / "report.md").read_text()

@@ -703,16 +703,26 @@ def header(doc: RunDocument) -> list[str]:
     server = hosts.get("server", {"host": "local"})
     client = hosts.get("client", {"host": "local"})
     address = server.get("address", "127.0.0.1")
-    if client["host"] == "local" and server["host"] == "local":
+    remote_hosts = {side: info for side, info in env.get("hosts", {}).items() if side != "server" and info["host"] != "local"}
+    if not remote_hosts and client["host"] == "local" and server["host"] == "local":
         lines.append(
             f"Topology: everything on one machine. Server on CPU(s) {_cpus(cfg['server_cpus'])} with {cfg['workers']} "
             f"worker(s), listening on {address}; load generator on CPU(s) {_cpus(cfg['client_cpus'])}."
         )
     else:
+        on_db_host = "database" in remote_hosts
+        db_place = hosts.get("database")
         lines.append(
             f"Topology: server on `{server['host']}`, listening on {address}, CPU(s) {_cpus(cfg['server_cpus'])} with "
-            f"{cfg['workers']} worker(s); load generator on `{client['host']}` (over SSH), CPU(s) "
-            f"{_cpus(cfg['client_cpus'])}, sending to {address}. Steal and CPU time are each read on their own host."
+            f"{cfg['workers']} worker(s); load generator on `{client['host']}`"
+            f"{' (over SSH)' if client['host'] != 'local' else ''}, CPU(s) {_cpus(cfg['client_cpus'])}, sending to "
+            f"{address}"
+            + (
+                f"; database on `{db_place['host']}` (over SSH), reached at {db_place.get('address', '?')}"
+                if on_db_host and db_place
+                else ""
+            )
+            + ". Steal and CPU time are each read on their own host."
         )
     database = database_sentence(doc)
     if database:
@@ -720,13 +730,13 @@ def header(doc: RunDocument) -> list[str]:
     toolset = f"wrk {env['tools']['wrk']}, oha {env['tools']['oha']}"
     build = f"{env['rustc']}; commit `{env['git_commit'][:12]}`{' (dirty)' if env.get('git_dirty') else ''}"
     here = f"{env['cpu_model']}, {env['cpus_online']} CPUs, Linux {env['kernel']}"
-    remote = env.get("hosts", {}).get("client")
-    if remote and remote["host"] != "local":
-        lines.append(f"Server host: {here}; {build}.")
-        lines.append(
-            f"Client host `{remote['host']}`: {remote['cpu_model']}, {remote['cpus_online']} CPUs, Linux "
-            f"{remote['kernel']}; {toolset}."
-        )
+    if remote_hosts:
+        lines.append(f"Server host: {here}; {build}" + ("." if "client" in remote_hosts else f"; {toolset}."))
+        for side, info in remote_hosts.items():
+            lines.append(
+                f"{side.capitalize()} host `{info['host']}`: {info['cpu_model']}, {info['cpus_online']} CPUs, Linux "
+                f"{info['kernel']}" + (f"; {toolset}." if side == "client" else ".")
+            )
     else:
         lines.append(
             f"Machine: {here}; {env['rustc']}; {toolset}; commit `{env['git_commit'][:12]}`"
@@ -771,7 +781,13 @@ def database_sentence(doc: RunDocument) -> str | None:
         return None
     version = doc["environment"]["tools"].get("pgbench", "")
     pg = f"PostgreSQL {version}".strip()
-    if d["cpus"] is not None:
+    place = cfg.get("hosts", {}).get("database", {"host": "local"})
+    if d["cpus"] is not None and place["host"] != "local":
+        where = (
+            f"{pg} (client) against `{d['url']}` on host `{place['host']}`: CPU time and steal read there over SSH, "
+            f"on CPU(s) {_cpus(d['cpus'])}"
+        )
+    elif d["cpus"] is not None:
         shared = " (shared with the load generator)" if set(d["cpus"]) & set(cfg["client_cpus"]) else ""
         where = (
             f"{pg}, the private cluster {'started by this run' if d['started'] else 'already running'} and seeded "
