@@ -108,20 +108,25 @@ def aggregate(runs: list[RunRecord], contenders: dict[str, bool], references: Co
 
 
 def _baseline_pct(aggs: list[Aggregate]) -> None:
-    base = {a.cell_key: a.requests_per_s for a in aggs if a.server == BASELINE and a.valid and a.requests_per_s}
-    for a in aggs:
-        b = base.get(a.cell_key)
-        if b and a.requests_per_s and b.median > 0:
-            a.pct_of_baseline = 100.0 * a.requests_per_s.median / b.median
+    for a, share in _share_of(aggs, BASELINE):
+        a.pct_of_baseline = share
 
 
 def _ceiling_pct(aggs: list[Aggregate]) -> None:
     """A database cell's servers as a share of what the database alone served in it (pgbench)."""
-    ceiling = {a.cell_key: a.requests_per_s for a in aggs if a.server == CEILING and a.valid and a.requests_per_s}
+    for a, share in _share_of(aggs, CEILING):
+        a.pct_of_ceiling = share
+
+
+def _share_of(aggs: list[Aggregate], reference: str) -> list[tuple[Aggregate, float]]:
+    """Each row's median req/s in % of the `reference` row's in the same cell."""
+    ref = {a.cell_key: a.requests_per_s for a in aggs if a.server == reference and a.valid and a.requests_per_s}
+    out = []
     for a in aggs:
-        c = ceiling.get(a.cell_key)
-        if c and a.requests_per_s and c.median > 0:
-            a.pct_of_ceiling = 100.0 * a.requests_per_s.median / c.median
+        r = ref.get(a.cell_key)
+        if r and a.requests_per_s and r.median > 0:
+            out.append((a, 100.0 * a.requests_per_s.median / r.median))
+    return out
 
 
 def _rank(aggs: list[Aggregate]) -> None:
