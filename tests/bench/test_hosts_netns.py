@@ -236,15 +236,10 @@ def _rx_bytes(ns: str, dev: str) -> int:
     return int(json.loads(r.stdout)[0]["stats64"]["rx"]["bytes"])
 
 
-@pytest.mark.timeout(240)
-def test_bench_with_the_load_generator_on_another_host(hosts: Hosts, tmp_path: Path):
-    spec = registry.discover()["baseline"]
-    if find_wrk() is None or not spec.build.binary.exists():
-        pytest.skip("needs wrk and a built baseline (`nox -s build` or `python -m harness build baseline`)")
+def _bench(hosts: Hosts, out: Path, *args: str) -> list[str]:
+    """A quick one-second bench from the server's namespace, the load generator over SSH."""
     two = len(os.sched_getaffinity(0)) >= 2
-    out = tmp_path / "run"
-    rx_before = _rx_bytes(hosts.server_ns, "veth0")
-    argv = hosts.in_server_ns(
+    return hosts.in_server_ns(
         sys.executable,
         "-m",
         "harness",
@@ -253,10 +248,7 @@ def test_bench_with_the_load_generator_on_another_host(hosts: Hosts, tmp_path: P
         "quick",
         "--duration",
         "1",
-        "--servers",
-        "baseline",
-        "--scenarios",
-        "plaintext",
+        *args,
         "--client-host",
         f"root@{CLIENT_ADDRESS}",
         "--server-address",
@@ -270,6 +262,16 @@ def test_bench_with_the_load_generator_on_another_host(hosts: Hosts, tmp_path: P
         str(out),
         "--no-screenshot",
     )
+
+
+@pytest.mark.timeout(240)
+def test_bench_with_the_load_generator_on_another_host(hosts: Hosts, tmp_path: Path):
+    spec = registry.discover()["baseline"]
+    if find_wrk() is None or not spec.build.binary.exists():
+        pytest.skip("needs wrk and a built baseline (`nox -s build` or `python -m harness build baseline`)")
+    out = tmp_path / "run"
+    rx_before = _rx_bytes(hosts.server_ns, "veth0")
+    argv = _bench(hosts, out, "--servers", "baseline", "--scenarios", "plaintext")
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     doc = json.loads((out / "results.json").read_text())
@@ -304,37 +306,19 @@ def test_server_load_generator_and_database_each_on_its_own_host(hosts: Hosts, d
     two = len(os.sched_getaffinity(0)) >= 2
     out = tmp_path / "run"
     rx_before = _rx_bytes(database_host.ns, "veth3")
-    argv = hosts.in_server_ns(
-        sys.executable,
-        "-m",
-        "harness",
-        "bench",
-        "--profile",
-        "quick",
-        "--duration",
-        "1",
+    argv = _bench(
+        hosts,
+        out,
         "--servers",
         "hyper",
         "--scenarios",
         "db",
-        "--client-host",
-        f"root@{CLIENT_ADDRESS}",
-        "--server-address",
-        SERVER_ADDRESS,
         "--database-url",
         database_host.url,
         "--database-host",
         f"root@{DATABASE_ADDRESS}",
         "--db-cpus",
         "1" if two else "0",
-        "--server-cpus",
-        "0",
-        "--client-cpus",
-        "1" if two else "0",
-        *hosts.ssh_options,
-        "--out",
-        str(out),
-        "--no-screenshot",
     )
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=280)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
