@@ -42,9 +42,7 @@ impl HttpServiceFactory for ApiFactory {
 impl HttpService for Api {
     /// Never returns `Err`: the library would answer it with a text 500.
     fn call(&mut self, req: Request, rsp: &mut Response) -> io::Result<()> {
-        // The body, if any, must now arrive within the body timeout.
-        self.watchdog.request_started();
-        let (reply, close) = answer(req);
+        let (reply, close) = answer(req, &self.watchdog);
         reply.write(rsp);
         if close {
             // The library parses nothing after this response: bytes behind a
@@ -62,13 +60,13 @@ impl HttpService for Api {
 }
 
 /// The reply, and whether the connection must end with it.
-fn answer(req: Request) -> (Reply, bool) {
+fn answer(req: Request, watchdog: &Watchdog) -> (Reply, bool) {
     let framing = match guard::check(&req) {
         Ok(framing) => framing,
         Err(Refusal::Size(refusal)) => return (Reply::Refused(refusal), true),
         Err(Refusal::Error(e)) => return (e.into(), true),
     };
-    let routed = route(&req, framing.length);
+    let routed = route(&req, framing.length, watchdog);
     let declared = framing.length.unwrap_or(0);
     if !echo::declared_length_allowed(declared as u64) {
         // Never read: the library's reader would wait for every declared byte.
@@ -80,6 +78,10 @@ fn answer(req: Request) -> (Reply, bool) {
     }
     // Taken for every request: the reader drains what is not read when it
     // drops, or the library would parse the body as the next request.
+    if declared > 0 {
+        // The body must now arrive within the body timeout.
+        watchdog.request_waits();
+    }
     let mut body = req.body();
     match routed {
         Routed::Done(reply) => (reply, framing.close),
@@ -104,7 +106,7 @@ enum Routed {
     Echo,
 }
 
-fn route(req: &Request, content_length: Option<usize>) -> Routed {
+fn route(req: &Request, content_length: Option<usize>, watchdog: &Watchdog) -> Routed {
     let (path, query) = match req.path().split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (req.path(), None),
@@ -113,6 +115,8 @@ fn route(req: &Request, content_length: Option<usize>) -> Routed {
         if req.method() != Endpoint::ALLOW {
             return Routed::Done(Reply::MethodNotAllowed(Endpoint::ALLOW));
         }
+        // Bounded by the database timeout, and within the body timeout too.
+        watchdog.request_waits();
         return Routed::Done(database(endpoint, query).unwrap_or_else(Reply::from));
     }
     // A query string is ignored by every other endpoint.
