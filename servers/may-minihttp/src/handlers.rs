@@ -76,12 +76,20 @@ fn answer(req: Request, watchdog: &Watchdog) -> (Reply, bool) {
         };
         return (reply, true);
     }
-    // Taken for every request: the reader drains what is not read when it
-    // drops, or the library would parse the body as the next request.
-    if declared > 0 {
-        // The body must now arrive within the body timeout.
-        watchdog.request_waits();
+    if declared == 0 {
+        // No body: the library's reader would take no byte (the head is
+        // already consumed), so it is not built.
+        let reply = match routed {
+            Routed::Done(reply) => reply,
+            Routed::Echo => echo::echo(&[]).map_or_else(Reply::from, Reply::Json),
+        };
+        return (reply, framing.close);
     }
+    // The body must now arrive within the body timeout.
+    watchdog.request_waits();
+    // Taken for every request with a body: the reader drains what is not
+    // read when it drops, or the library would parse the body as the next
+    // request.
     let mut body = req.body();
     match routed {
         Routed::Done(reply) => (reply, framing.close),
