@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use api_model::db::{queries_count, worlds_json, Endpoint, Fortune};
 use api_model::head::HeadRefusal;
 use api_model::{echo, ApiError, Message, Route, User};
+use bytes::BufMut;
 use may_minihttp::{HttpService, HttpServiceFactory, Request, Response};
 use yarte::Template;
 
@@ -136,7 +137,7 @@ fn route(req: &Request, content_length: Option<usize>, watchdog: &Watchdog) -> R
     }
     Routed::Done(match route {
         Route::Plaintext => Reply::Plaintext,
-        Route::Json => Reply::Json(Message::hello().to_json()),
+        Route::Json => Reply::Hello,
         Route::User => {
             User::lookup(id).map_or_else(Reply::from, |user| Reply::Json(user.to_json()))
         }
@@ -187,6 +188,8 @@ const _: &[u8] = include_bytes!("../templates/fortunes.hbs");
 /// What a request is answered with, decided before the body is drained.
 enum Reply {
     Plaintext,
+    /// `GET /json`'s message, serialized when the response is written.
+    Hello,
     Json(Vec<u8>),
     Html(String),
     Error(ApiError),
@@ -206,6 +209,12 @@ impl Reply {
         match self {
             Reply::Plaintext => {
                 rsp.header(CONTENT_TYPE_TEXT).body(PLAINTEXT);
+            }
+            Reply::Hello => {
+                rsp.header(error::CONTENT_TYPE_JSON);
+                // Straight into the response buffer: no body allocated per
+                // request. Writing into a BytesMut cannot fail.
+                let _ = Message::hello().write_json(rsp.body_mut().writer());
             }
             Reply::Json(body) => {
                 rsp.header(error::CONTENT_TYPE_JSON).body_vec(body);
