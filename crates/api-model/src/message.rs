@@ -20,6 +20,13 @@ impl Message {
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("Message always serializes")
     }
+
+    /// The same bytes as `to_json`, serialized into `out`: for a server
+    /// that writes the body straight into its response buffer instead of
+    /// allocating one per request.
+    pub fn write_json<W: std::io::Write>(&self, out: W) -> std::io::Result<()> {
+        serde_json::to_writer(out, self).map_err(std::io::Error::from)
+    }
 }
 
 #[cfg(test)]
@@ -30,5 +37,8 @@ mod tests {
             super::Message::hello().to_json(),
             br#"{"message":"Hello, World!"}"#
         );
+        let mut written = Vec::new();
+        super::Message::hello().write_json(&mut written).unwrap();
+        assert_eq!(written, super::Message::hello().to_json());
     }
 }

@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use api_model::db::{queries_count, worlds_json, Endpoint, Fortune};
 use api_model::head::HeadRefusal;
 use api_model::{echo, ApiError, Message, Route, User};
+use bytes::BufMut;
 use may_minihttp::{HttpService, HttpServiceFactory, Request, Response};
 use yarte::Template;
 
@@ -42,9 +43,7 @@ impl HttpServiceFactory for ApiFactory {
 impl HttpService for Api {
     /// Never returns `Err`: the library would answer it with a text 500.
     fn call(&mut self, req: Request, rsp: &mut Response) -> io::Result<()> {
-        // The body, if any, must now arrive within the body timeout.
-        self.watchdog.request_started();
-        let (reply, close) = answer(req);
+        let (reply, close) = answer(req, &self.watchdog);
         reply.write(rsp);
         if close {
             // The library parses nothing after this response: bytes behind a
@@ -62,13 +61,13 @@ impl HttpService for Api {
 }
 
 /// The reply, and whether the connection must end with it.
-fn answer(req: Request) -> (Reply, bool) {
+fn answer(req: Request, watchdog: &Watchdog) -> (Reply, bool) {
     let framing = match guard::check(&req) {
         Ok(framing) => framing,
         Err(Refusal::Size(refusal)) => return (Reply::Refused(refusal), true),
         Err(Refusal::Error(e)) => return (e.into(), true),
     };
-    let routed = route(&req, framing.length);
+    let routed = route(&req, framing.length, watchdog);
     let declared = framing.length.unwrap_or(0);
     if !echo::declared_length_allowed(declared as u64) {
         // Never read: the library's reader would wait for every declared byte.
@@ -78,8 +77,20 @@ fn answer(req: Request) -> (Reply, bool) {
         };
         return (reply, true);
     }
-    // Taken for every request: the reader drains what is not read when it
-    // drops, or the library would parse the body as the next request.
+    if declared == 0 {
+        // No body: the library's reader would take no byte (the head is
+        // already consumed), so it is not built.
+        let reply = match routed {
+            Routed::Done(reply) => reply,
+            Routed::Echo => echo::echo(&[]).map_or_else(Reply::from, Reply::Json),
+        };
+        return (reply, framing.close);
+    }
+    // The body must now arrive within the body timeout.
+    watchdog.request_waits();
+    // Taken for every request with a body: the reader drains what is not
+    // read when it drops, or the library would parse the body as the next
+    // request.
     let mut body = req.body();
     match routed {
         Routed::Done(reply) => (reply, framing.close),
@@ -104,7 +115,7 @@ enum Routed {
     Echo,
 }
 
-fn route(req: &Request, content_length: Option<usize>) -> Routed {
+fn route(req: &Request, content_length: Option<usize>, watchdog: &Watchdog) -> Routed {
     let (path, query) = match req.path().split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (req.path(), None),
@@ -113,6 +124,8 @@ fn route(req: &Request, content_length: Option<usize>) -> Routed {
         if req.method() != Endpoint::ALLOW {
             return Routed::Done(Reply::MethodNotAllowed(Endpoint::ALLOW));
         }
+        // Bounded by the database timeout, and within the body timeout too.
+        watchdog.request_waits();
         return Routed::Done(database(endpoint, query).unwrap_or_else(Reply::from));
     }
     // A query string is ignored by every other endpoint.
@@ -124,7 +137,7 @@ fn route(req: &Request, content_length: Option<usize>) -> Routed {
     }
     Routed::Done(match route {
         Route::Plaintext => Reply::Plaintext,
-        Route::Json => Reply::Json(Message::hello().to_json()),
+        Route::Json => Reply::Hello,
         Route::User => {
             User::lookup(id).map_or_else(Reply::from, |user| Reply::Json(user.to_json()))
         }
@@ -175,6 +188,8 @@ const _: &[u8] = include_bytes!("../templates/fortunes.hbs");
 /// What a request is answered with, decided before the body is drained.
 enum Reply {
     Plaintext,
+    /// `GET /json`'s message, serialized when the response is written.
+    Hello,
     Json(Vec<u8>),
     Html(String),
     Error(ApiError),
@@ -194,6 +209,12 @@ impl Reply {
         match self {
             Reply::Plaintext => {
                 rsp.header(CONTENT_TYPE_TEXT).body(PLAINTEXT);
+            }
+            Reply::Hello => {
+                rsp.header(error::CONTENT_TYPE_JSON);
+                // Straight into the response buffer: no body allocated per
+                // request. Writing into a BytesMut cannot fail.
+                let _ = Message::hello().write_json(rsp.body_mut().writer());
             }
             Reply::Json(body) => {
                 rsp.header(error::CONTENT_TYPE_JSON).body_vec(body);

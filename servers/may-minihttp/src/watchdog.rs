@@ -8,12 +8,17 @@
 //! The deadline is the head timeout (`config::HEAD_TIMEOUT`) from the
 //! connection's opening and from the end of each request, covering the
 //! first head, the next one and an idle keep-alive connection, and the body
-//! timeout (`config::BODY_TIMEOUT`) from the end of each head.
+//! timeout (`config::BODY_TIMEOUT`) from the end of a head whose request
+//! waits for anything (a body, the database).
+//!
+//! Time is the kernel's coarse monotonic clock: deadlines are seconds long,
+//! so its tick (a few milliseconds) is no error worth the full clock's
+//! cycle-counter read on every request.
 
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::config::{BODY_TIMEOUT, HEAD_TIMEOUT};
 
@@ -21,8 +26,16 @@ use crate::config::{BODY_TIMEOUT, HEAD_TIMEOUT};
 const STACK_WORDS: usize = 0x1000;
 
 fn now_ms() -> u64 {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid timespec to write; CLOCK_MONOTONIC_COARSE exists on
+    // every Linux this builds for (2.6.32+), so the call cannot fail.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts);
+    }
+    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
 }
 
 struct Shared {
@@ -51,8 +64,11 @@ impl Watchdog {
         Watchdog { shared }
     }
 
-    /// A head has arrived: its body, if any, is due within the body timeout.
-    pub fn request_started(&self) {
+    /// A head has arrived whose request will wait (for its body or the
+    /// database): it must be done within the body timeout. A request that
+    /// never waits skips this; the deadline set when the previous one ended
+    /// still covers it.
+    pub fn request_waits(&self) {
         self.shared
             .deadline_ms
             .store(deadline(BODY_TIMEOUT), Ordering::Relaxed);
