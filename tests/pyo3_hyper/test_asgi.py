@@ -631,3 +631,45 @@ def test_app_that_returns_from_lifespan_is_served():
     # servers/uvicorn/app.py's way: `if scope["type"] != "http": return`
     with start(text_reply_app(b"ok")) as server:
         assert httpx.get(server.url).text == "ok"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_task_factory_the_app_sets_makes_the_request_tasks(loop):
+    """The server makes request tasks itself (named, without the loop's
+    create_task), except when the app set a task factory at startup."""
+    pytest.importorskip(loop)
+    made = []
+
+    def factory(event_loop, coro, **kwargs):
+        task = asyncio.Task(coro, loop=event_loop, **kwargs)
+        made.append(task)
+        return task
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            await receive()
+            asyncio.get_running_loop().set_task_factory(factory)
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        mine = asyncio.current_task() in made
+        await text_reply(b"factory" if mine else b"not the factory's")(send)
+
+    with start(app, loop=loop) as server:
+        assert httpx.get(server.url + "/", timeout=10).text == "factory"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_request_tasks_are_tasks_of_the_servers_loop(loop):
+    pytest.importorskip(loop)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        task = asyncio.current_task()
+        right = task is not None and task.get_loop() is asyncio.get_running_loop()
+        await text_reply(f"{right} {task.get_name() if task else None}".encode())(send)
+
+    with start(app, loop=loop) as server:
+        assert httpx.get(server.url + "/", timeout=10).text == "True pyo3-hyper-handler"

@@ -69,9 +69,21 @@ FLASK = textwrap.dedent("""
 """)
 
 
+# A WSGI app whose request blocks for far longer than any test waits.
+BLOCKING_WSGI = textwrap.dedent("""
+    import time
+
+    def app(environ, start_response):
+        time.sleep(600)
+        start_response("200 OK", [])
+        return [b"late"]
+""")
+
+
 @pytest.fixture
 def app_dir(tmp_path: Path) -> Path:
     (tmp_path / "main.py").write_text(APP)
+    (tmp_path / "blocking.py").write_text(BLOCKING_WSGI)
     (tmp_path / "flaskapp.py").write_text(FLASK)
     (tmp_path / "broken.py").write_text("import no_such_dependency_xyz\n")
     return tmp_path
@@ -256,6 +268,114 @@ def test_sigterm_stops_every_worker(app_dir):
     assert stop(proc) == 0
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
+
+
+def supervised(app_dir: Path, port: int) -> tuple[subprocess.Popen[str], list[psutil.Process]]:
+    """A supervisor with two workers, both serving, and its workers."""
+    proc = cli(app_dir, "main:app", "--port", str(port), "--processes", "2")
+    wait_serving(proc, port)
+    deadline = time.monotonic() + 30
+    while len(workers := [psutil.Process(p.pid) for p in psutil.Process(proc.pid).children()]) < 2:
+        assert time.monotonic() < deadline, "the second worker never started"
+        time.sleep(0.05)
+    # Both serve, so the supervisor's start is over (a worker that dies during
+    # the start ends it).
+    while pids_serving(port, 2, tries=50) != {w.pid for w in workers}:
+        assert time.monotonic() < deadline, "both workers never served"
+    return proc, workers
+
+
+def test_workers_end_with_a_killed_supervisor(app_dir):
+    """SIGKILL leaves the supervisor no chance to stop its workers: they must
+    not go on serving (and holding the port) for nobody."""
+    proc, workers = supervised(app_dir, free_port())
+    try:
+        proc.kill()
+        proc.wait(timeout=10)
+        # A bound for a hang, not a speed: the stop itself gets the shutdown timeout.
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"workers outlived their supervisor: {[p.pid for p in alive]}"
+    finally:
+        for worker in workers:
+            try:
+                worker.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+def test_sigterm_to_one_worker_stops_it_and_it_comes_back(app_dir):
+    port = free_port()
+    proc, workers = supervised(app_dir, port)
+    try:
+        victim = workers[0]
+        victim.send_signal(signal.SIGTERM)
+        gone, alive = psutil.wait_procs([victim], timeout=30)
+        assert not alive, "a worker ignored SIGTERM"
+        deadline = time.monotonic() + 30
+        while len([p for p in psutil.Process(proc.pid).children() if p.status() != psutil.STATUS_ZOMBIE]) < 2:
+            assert time.monotonic() < deadline, "the stopped worker was not replaced"
+            time.sleep(0.05)
+        wait_serving(proc, port)
+    finally:
+        assert stop(proc) == 0
+
+
+@pytest.mark.parametrize("processes", [(), ("--processes", "1")])
+def test_sigterm_stops_a_blocked_wsgi_worker(app_dir, processes):
+    """A request stuck in the app must not keep the process alive after
+    SIGTERM: the stop is bounded by the shutdown timeout."""
+    port = free_port()
+    args = ("blocking:app", "--interface", "wsgi", "--port", str(port), "--shutdown-timeout", "1", *processes)
+    proc = cli(app_dir, *args)
+    stuck = None
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                stuck = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+        stuck.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        everyone = [psutil.Process(proc.pid)]
+        while len(everyone) < 1 + (1 if processes else 0):
+            everyone = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children()]
+            assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.5)  # the request reaches the app
+        proc.send_signal(signal.SIGTERM)
+        # A bound for a hang (the app sleeps 600 s), not a speed.
+        gone, alive = psutil.wait_procs(everyone, timeout=30)
+        assert not alive, f"still running after SIGTERM: {[p.pid for p in alive]}"
+    finally:
+        if stuck is not None:
+            stuck.close()
+        proc.kill()
+        proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (utime and stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_idle_supervised_processes_do_not_spin(app_dir):
+    """Not a speed test: an idle worker or supervisor sleeps in the kernel,
+    so over 2 s it uses a few ms of CPU; one that polls in a loop uses a
+    good part of a core."""
+    proc, workers = supervised(app_dir, free_port())
+    try:
+        time.sleep(0.5)  # what start-up still does
+        pids = [proc.pid, *(w.pid for w in workers)]
+        before = {pid: cpu_seconds(pid) for pid in pids}
+        time.sleep(2.0)
+        used = {pid: cpu_seconds(pid) - before[pid] for pid in pids}
+        assert all(seconds < 0.4 for seconds in used.values()), f"CPU seconds over 2 s idle: {used}"
+    finally:
+        assert stop(proc) == 0
 
 
 # --- memory while streaming ---------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """`App.arena_database()`: the arena's database routes answered in Rust (src/database.rs).
 Without a reachable database they answer 503; against the session's PostgreSQL
-(ARENA_DATABASE_URL), rows."""
+(the `database` fixture, which sets ARENA_DATABASE_URL), rows."""
 
 from __future__ import annotations
 
-import os
 import socket
 
 import httpx
 import pyo3_hyper
 import pytest
+
+from harness import db
 
 PATHS = ("/db", "/queries", "/fortunes", "/updates")
 
@@ -34,8 +35,11 @@ def test_unreachable_database_is_service_unavailable(app, monkeypatch):
         assert (r.status_code, r.headers["allow"]) == (405, "GET, HEAD")  # HEAD rides on GET
 
 
-@pytest.mark.skipif("ARENA_DATABASE_URL" not in os.environ, reason="no database: ARENA_DATABASE_URL is not set")
-def test_rows_from_the_database(app):
+def test_rows_from_the_database(app, database):
+    # The session's cluster (tests/conftest.py) sets ARENA_DATABASE_URL when the fixture is
+    # set up, after collection: a module-level look at the environment would always skip.
+    if not isinstance(database, db.ClusterState):
+        pytest.skip(f"no PostgreSQL for this session: {database.reason}")
     app.arena_database()
     with pyo3_hyper.start(app, workers=1) as server:
         r = httpx.get(server.url + "/queries?queries=3", timeout=10)

@@ -188,6 +188,12 @@ def _default_workers() -> int:
 
 INTERFACES = ("auto", "native", "asgi", "wsgi")
 
+# serve()'s stop, beyond the shutdown timeout the in-flight requests get: the
+# time the shutdown hooks (or the ASGI lifespan shutdown) and the threads
+# get to end before the process exits anyway (less than the supervisor's
+# margin before its SIGKILL, supervisor.EXIT_MARGIN).
+STOP_MARGIN = 3.0
+
 
 def interface_of(app: object) -> str:
     """`native` for an `App`, `asgi` for an ASGI 3 callable (an `async def`
@@ -276,9 +282,14 @@ def serve(
         # Lock waits are interrupted by signals: the handlers run at once.
         asked.wait()
         # Stopped from another thread, so that this one stays where a second signal can reach it.
-        stopper = threading.Thread(target=server.stop, name="pyo3-hyper-stop")
+        stopper = threading.Thread(target=server.stop, name="pyo3-hyper-stop", daemon=True)
         stopper.start()
-        stopper.join()
+        stopper.join(shutdown_timeout + STOP_MARGIN)
+        if stopper.is_alive():
+            # A handler, hook or app that ignores cancellation must not keep the
+            # process alive after a signal: nothing would stop it then.
+            os.write(2, f"pyo3_hyper: not stopped within {shutdown_timeout + STOP_MARGIN:g} s, exiting now\n".encode())
+            os._exit(1)
     finally:
         server.stop()
         for s, handler in previous.items():

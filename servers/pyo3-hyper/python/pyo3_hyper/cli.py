@@ -20,6 +20,7 @@ import errno
 import importlib
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -66,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     # and serves the supervisor's listening socket, inherited as this descriptor.
     p.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--socket-fd", type=int, default=None, help=argparse.SUPPRESS)
+    # ... and ends when the process of this pid (its supervisor) is gone.
+    p.add_argument("--supervisor-pid", type=int, default=None, help=argparse.SUPPRESS)
     return p
 
 
@@ -151,6 +154,25 @@ def _options(args: argparse.Namespace, interface: str) -> dict[str, Any]:
     return {}
 
 
+# prctl(2) option: the signal this process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
+
+
+def follow_supervisor(supervisor: int) -> None:
+    """A worker must not outlive its supervisor, however the supervisor ends
+    (SIGKILL, or its own parent killed with it): nobody would stop the worker
+    then. The kernel sends it SIGTERM (a graceful stop) when its parent
+    ends; a parent that ended before this call is seen by getppid()."""
+    if sys.platform == "linux":
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != supervisor:
+        raise UsageError(f"the supervisor (pid {supervisor}) is gone; not serving")
+
+
 def run_here(args: argparse.Namespace) -> None:
     """Serves in this process until SIGTERM/SIGINT."""
     app = load_app(args.app, factory=args.factory, app_dir=args.app_dir)
@@ -187,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.ready_fd is not None or args.processes is None:
             # Alone, or a supervisor's worker serving its socket (--socket-fd).
+            if args.supervisor_pid is not None:
+                follow_supervisor(args.supervisor_pid)
             run_here(args)
         else:
             from .supervisor import supervise

@@ -13,7 +13,9 @@ line, not M). Then the supervisor:
   between restarts of a worker that keeps dying at once;
 - on SIGTERM or SIGINT, sends SIGTERM to every worker (each finishes its
   in-flight requests and runs the lifespan shutdown), SIGKILLs those still
-  there after the shutdown timeout and a margin, and exits 0.
+  there after the shutdown timeout and a margin, and exits 0;
+- if it ends without that chance (SIGKILL), the kernel sends every worker
+  SIGTERM (`cli.follow_supervisor`), so no worker outlives it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Worker:
         read, write = os.pipe()
         listening = self.sock.fileno()
         cmd = [sys.executable, "-m", "pyo3_hyper", *self.argv, "--ready-fd", str(write), "--socket-fd", str(listening)]
+        cmd += ["--supervisor-pid", str(os.getpid())]
         self.proc = subprocess.Popen(cmd, pass_fds=(write, listening))
         os.close(write)
         self.ready_fd, self.started, self.restart_at = read, time.monotonic(), None

@@ -17,11 +17,19 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import _core
 from ._core import ClientDisconnected
+
+# Seconds an idle pool thread waits for a request before it looks whether
+# the server stopped.
+POLL = 0.05
+# What the pool's threads get to end after the server's stop (in-flight
+# requests had the shutdown timeout already): a few polls.
+POOL_EXIT = 1.0
 
 __all__ = ["WsgiServer"]
 
@@ -151,7 +159,7 @@ class WsgiServer:
     def _work(self) -> None:
         core = self._core
         while not core.closed:
-            request = core.next_request(0.05)
+            request = core.next_request(POLL)
             if request is not None:
                 handle(self.app, request)
 
@@ -162,9 +170,13 @@ class WsgiServer:
             if self._stopped.is_set():
                 return
             self._core.stop()
+            # An idle pool thread sees the stop within its poll; one still in
+            # the app after the shutdown timeout is left to finish on its own
+            # (a daemon), as the native server leaves a blocking handler.
+            deadline = time.monotonic() + POOL_EXIT
             for thread in self._threads:
                 if thread is not threading.current_thread():
-                    thread.join()
+                    thread.join(max(0.0, deadline - time.monotonic()))
             self._stopped.set()
 
     def wait(self, timeout: float | None = None) -> bool:
