@@ -184,8 +184,27 @@ pub fn is_valid_host(value: &[u8]) -> bool {
 }
 
 fn is_ipvfuture_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)
+    UNRESERVED_OR_SUB_DELIM[b as usize]
 }
+
+/// RFC 3986's unreserved and sub-delims characters, as a table: every
+/// request's Host is checked, and a lookup per byte costs a fraction of the
+/// comparisons against the 15 punctuation characters.
+static UNRESERVED_OR_SUB_DELIM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let punct = b"-._~!$&'()*+,;=";
+    let mut i = 0;
+    while i < punct.len() {
+        table[punct[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 fn is_reg_name(host: &[u8]) -> bool {
     let mut i = 0;
@@ -199,7 +218,7 @@ fn is_reg_name(host: &[u8]) -> bool {
             i += 3;
             continue;
         }
-        if !(b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)) {
+        if !UNRESERVED_OR_SUB_DELIM[b as usize] {
             return false;
         }
         i += 1;
@@ -242,6 +261,14 @@ mod tests {
         assert_eq!(check_host(true, two), Err(ApiError::BadRequest));
         assert_eq!(check_host(false, two), Err(ApiError::BadRequest));
         assert_eq!(check_host(true, [&b"localhost:8080"[..]]), Ok(()));
+    }
+
+    #[test]
+    fn host_table_is_rfc3986_sets() {
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b);
+            assert_eq!(UNRESERVED_OR_SUB_DELIM[b as usize], expected, "{b}");
+        }
     }
 
     #[test]
