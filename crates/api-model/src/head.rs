@@ -285,6 +285,14 @@ mod tests {
     }
 
     #[test]
+    fn host_table_is_rfc3986_sets() {
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b);
+            assert_eq!(REG_NAME_CHARS[b as usize], expected, "{b}");
+        }
+    }
+
+    #[test]
     fn one_pass_host_check_matches_the_two_pass_one() {
         let alphabet = b"a0F:%.[]/ @";
         let mut value = Vec::new();

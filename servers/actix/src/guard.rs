@@ -12,18 +12,25 @@
 //!
 //! Every refusal closes the connection: a client that sent a head we will
 //! not serve may already be sending a body we will not read.
+//!
+//! The same layer sets the `Server` header on every response it passes or
+//! makes: actix's `DefaultHeaders` around it was a second middleware per
+//! request for one header (README "Against TechEmpower's entry").
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderValue, HOST};
+use actix_web::http::header::{HeaderValue, HOST, SERVER};
 use actix_web::http::{StatusCode, Uri, Version};
 use actix_web::HttpResponse;
 use api_model::head;
 
 use crate::error::Error;
+
+/// The `Server` header's value.
+const SERVER_NAME: HeaderValue = HeaderValue::from_static("actix");
 
 /// The request target's length as it was on the wire: actix parses it into a
 /// `Uri` whose parts, for origin-, absolute- and authority-form, are the text
@@ -65,14 +72,19 @@ where
 {
     match refusal(&req) {
         Some(res) => {
-            let res = req.into_response(res).map_into_right_body();
+            let res = with_server(req.into_response(res).map_into_right_body());
             Box::pin(async move { Ok(res) })
         }
         None => {
             let fut = srv.call(req);
-            Box::pin(async move { fut.await.map(ServiceResponse::map_into_left_body) })
+            Box::pin(async move { fut.await.map(|res| with_server(res.map_into_left_body())) })
         }
     }
+}
+
+fn with_server<B>(mut res: ServiceResponse<B>) -> ServiceResponse<B> {
+    res.headers_mut().insert(SERVER, SERVER_NAME);
+    res
 }
 
 #[cfg(test)]

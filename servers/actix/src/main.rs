@@ -2,7 +2,7 @@
 //! extractors, a `ResponseError` type over `api_model::ApiError`, default
 //! services that replace actix's own 404/405, extractor configs that replace
 //! its 400/413 pages, a `wrap_fn` guard for the pre-routing head checks
-//! (sizes, Host) and `DefaultHeaders` for the `Server` header. Settings
+//! (sizes, Host) that also sets the `Server` header. Settings
 //! mapped from the contract's limits are in config.rs.
 
 mod config;
@@ -10,8 +10,7 @@ mod error;
 mod guard;
 mod handlers;
 
-use actix_web::http::header::SERVER;
-use actix_web::{middleware, web, App, HttpServer, Resource};
+use actix_web::{web, App, HttpServer, Resource};
 use api_model::db::Endpoint;
 use api_model::{ApiError, Route};
 use arena_postgres::Pool;
@@ -48,7 +47,6 @@ async fn main() -> std::io::Result<()> {
                 web::PathConfig::default().error_handler(|_, _| Error(ApiError::BadRequest).into()),
             )
             .wrap_fn(guard::check)
-            .wrap(middleware::DefaultHeaders::new().add((SERVER, "actix")))
             .service(
                 resource(Route::PLAINTEXT_PATH, Route::Plaintext.allow())
                     .route(web::get().to(handlers::plaintext)),

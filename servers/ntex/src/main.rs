@@ -1,7 +1,7 @@
 //! API v1 in ntex's idiom: a `web::App` of resources and routes with
 //! extractors, an app-wide `ErrorRenderer` that renders every error as the
 //! contract's JSON, a middleware for the pre-routing head checks (sizes,
-//! Host), and `HttpServer` running one single-threaded runtime per worker. One source, three servers: the runtime (tokio, ntex's own epoll
+//! Host) that also sets the Server header, and `HttpServer` running one single-threaded runtime per worker. One source, three servers: the runtime (tokio, ntex's own epoll
 //! driver, ntex's own io_uring driver) is chosen by a cargo feature.
 
 mod config;
@@ -12,8 +12,7 @@ mod postgres;
 mod runtime;
 
 use mimalloc::MiMalloc;
-use ntex::http::header::{HeaderValue, SERVER};
-use ntex::web::{self, middleware, App, HttpServer};
+use ntex::web::{self, App, HttpServer};
 
 use crate::error::Contract;
 use crate::runtime::SERVER_NAME;
@@ -51,12 +50,8 @@ async fn serve() -> std::io::Result<()> {
             // so each worker has its own connections on its own runtime,
             // opened on first use.
             .state(postgres::Pool::from_env())
-            // Inside DefaultHeaders, so refusals carry the Server header too.
+            // Head checks and the Server header, in one layer.
             .middleware(guard::Guard)
-            .middleware(
-                middleware::DefaultHeaders::new()
-                    .header(SERVER, HeaderValue::from_static(SERVER_NAME)),
-            )
             .service(
                 web::resource("/plaintext")
                     .route(web::get().to(handlers::plaintext))
