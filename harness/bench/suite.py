@@ -141,6 +141,7 @@ def resolve_profile(
         p.description,
         max_rounds if max_rounds is not None else p.max_rounds,
         p.spread_bound,
+        p.budget_s,
     )
 
 

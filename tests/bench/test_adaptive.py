@@ -242,6 +242,9 @@ def test_the_default_profile_has_a_budget_of_at_most_thirty_minutes():
     suite = scenarios.load()
     budget = suite.profiles[suite.default_profile].budget_s
     assert budget is not None and budget <= THIRTY_MINUTES
+    # What the bench runs with: the profile as the command line resolves it, overrides or not.
+    assert bench_suite.resolve_profile(suite, None, None, None, None).budget_s == budget
+    assert bench_suite.resolve_profile(suite, None, 3.0, 2, 4).budget_s == budget
 
 
 # --- agreement of two runs ------------------------------------------------------------------------
