@@ -22,8 +22,8 @@ use crate::asgi::cycle::{internal_error, ClientDisconnected};
 use crate::asgi::exchange::{AsgiBody, Exchange, Streamed, Waiting, HIGH_WATER, READ_AHEAD};
 use crate::asgi::queue::Queue;
 use crate::asgi::reply::ReplyTo;
-use crate::asgi::service::{self, Job};
-use crate::asgi::{listener, Config, Event};
+use crate::asgi::service::Job;
+use crate::asgi::{start_workers, Config, Event};
 use crate::server;
 
 /// A running WSGI server; `pyo3_hyper.wsgi` runs its thread pool.
@@ -53,34 +53,21 @@ impl WsgiServer {
         multiprocess: bool,
         fd: Option<i32>,
     ) -> PyResult<Self> {
-        if workers == 0 {
-            return Err(PyValueError::new_err("workers must be at least 1"));
-        }
-        let listener = listener(py, host, port, fd)?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
-            .port();
-        let server_header = server_header
-            .map(HeaderValue::from_str)
-            .transpose()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let config = Arc::new(Config { server_header });
-        let jobs = Arc::new(Queue::new().map_err(|e| PyRuntimeError::new_err(e.to_string()))?);
-        let shared = Arc::new(service::Shared {
-            config: config.clone(),
-            events: jobs.clone(),
-            waiting: Waiting::Threads,
-        });
-        let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
-        let running = py
-            .detach(|| service::start(shared, listener, workers, grace))
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the workers: {e}")))?;
-        Ok(WsgiServer {
+        let started = start_workers(
+            py,
+            host,
             port,
-            running: Mutex::new(Some(running)),
-            jobs,
-            config,
+            workers,
+            shutdown_timeout,
+            server_header,
+            fd,
+            Waiting::Threads,
+        )?;
+        Ok(WsgiServer {
+            port: started.port,
+            running: Mutex::new(Some(started.running)),
+            jobs: started.events,
+            config: started.config,
             root_path,
             multiprocess,
         })

@@ -190,37 +190,24 @@ impl AsgiServer {
         server_header: Option<&str>,
         fd: Option<i32>,
     ) -> PyResult<Self> {
-        if workers == 0 {
-            return Err(PyValueError::new_err("workers must be at least 1"));
-        }
-        let listener = listener(py, host, port, fd)?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| PyOSError::new_err(e.to_string()))?
-            .port();
-        let server_header = server_header
-            .map(HeaderValue::from_str)
-            .transpose()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let config = Arc::new(Config { server_header });
-        let events = Arc::new(Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?);
-        let shared = Arc::new(service::Shared {
-            config: config.clone(),
-            events: events.clone(),
-            waiting: exchange::Waiting::Loop,
-        });
-        let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
-        let running = py
-            .detach(|| service::start(shared, listener, workers, grace))
-            .map_err(|e| PyOSError::new_err(format!("cannot start the workers: {e}")))?;
+        let started = start_workers(
+            py,
+            host,
+            port,
+            workers,
+            shutdown_timeout,
+            server_header,
+            fd,
+            exchange::Waiting::Loop,
+        )?;
         let dispatcher = AsgiDispatcher {
-            events,
-            config,
+            events: started.events,
+            config: started.config,
             ctx: OnceLock::new(),
         };
         Ok(AsgiServer {
-            port,
-            running: Mutex::new(Some(running)),
+            port: started.port,
+            running: Mutex::new(Some(started.running)),
             dispatcher: Py::new(py, dispatcher)?,
         })
     }
@@ -249,6 +236,60 @@ impl AsgiServer {
         self.dispatcher.get().events.close();
         Ok(())
     }
+}
+
+/// What the ASGI and the WSGI server both start with: tokio workers serving
+/// the listening socket, the requests' queue they fill, and the settings.
+pub struct Started {
+    pub running: server::Running,
+    pub port: u16,
+    pub config: Arc<Config>,
+    pub events: Arc<Queue<Event>>,
+}
+
+/// Binds (or inherits `fd`), then starts `workers` tokio workers whose
+/// requests wait in the returned queue; `waiting` says who drains it (the
+/// ASGI loop thread, or WSGI's pool threads).
+#[allow(clippy::too_many_arguments)] // the servers' own keyword arguments, passed on
+pub fn start_workers(
+    py: Python<'_>,
+    host: &str,
+    port: u16,
+    workers: usize,
+    shutdown_timeout: f64,
+    server_header: Option<&str>,
+    fd: Option<i32>,
+    waiting: exchange::Waiting,
+) -> PyResult<Started> {
+    if workers == 0 {
+        return Err(PyValueError::new_err("workers must be at least 1"));
+    }
+    let listener = listener(py, host, port, fd)?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| PyOSError::new_err(e.to_string()))?
+        .port();
+    let server_header = server_header
+        .map(HeaderValue::from_str)
+        .transpose()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let config = Arc::new(Config { server_header });
+    let events = Arc::new(Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?);
+    let shared = Arc::new(service::Shared {
+        config: config.clone(),
+        events: events.clone(),
+        waiting,
+    });
+    let grace = Duration::from_secs_f64(shutdown_timeout.max(0.0));
+    let running = py
+        .detach(|| service::start(shared, listener, workers, grace))
+        .map_err(|e| PyOSError::new_err(format!("cannot start the workers: {e}")))?;
+    Ok(Started {
+        running,
+        port,
+        config,
+        events,
+    })
 }
 
 /// The listening socket: bound here (no `SO_REUSEPORT`: a port another
