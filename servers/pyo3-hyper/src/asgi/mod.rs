@@ -67,6 +67,26 @@ pub struct PyCtx {
     pub server: Mutex<Option<(SocketAddr, Py<PyAny>)>>,
 }
 
+impl PyCtx {
+    /// A `receive()` with nothing to give yet (HTTP or WebSocket): a loop
+    /// future the exchange resolves when the next message arrives, and
+    /// `_receive_later`, which the caller calls with it once it has let go
+    /// of its cycle.
+    pub fn park_receive<'py>(
+        &self,
+        py: Python<'py>,
+        exchange: &Exchange,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let future = self.create_future.bind(py).call0()?;
+        exchange
+            .waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recv = Some(future.clone().unbind());
+        Ok((future, self.receive_later.bind(py).clone()))
+    }
+}
+
 /// The interpreter side: drains the event queue on the asyncio loop thread.
 #[pyclass(frozen, module = "pyo3_hyper._core")]
 pub struct AsgiDispatcher {

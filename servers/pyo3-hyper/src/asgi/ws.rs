@@ -189,13 +189,7 @@ impl WsCycle {
         }
         inner.recv_waiting = true;
         drop(inner);
-        let future = this.ctx.create_future.bind(py).call0()?;
-        exchange
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .recv = Some(future.clone().unbind());
-        let later = this.ctx.receive_later.bind(py).clone();
+        let (future, later) = this.ctx.park_receive(py, &exchange)?;
         drop(this);
         later.call1((future, slf))
     }
