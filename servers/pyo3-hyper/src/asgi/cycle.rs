@@ -375,27 +375,13 @@ impl HttpCycle {
             }
             inner.send_waiting = true;
         }
-        let future = self.ctx.create_future.bind(py).call0()?;
-        self.exchange
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send = Some(future.clone().unbind());
-        Ok(future)
+        self.ctx.park_send(py, &self.exchange)
     }
 }
 
 impl Drop for HttpCycle {
     fn drop(&mut self) {
-        // Futures are Python objects: release them here, with the GIL, not
-        // on a tokio thread that may drop the exchange last.
-        let mut waiters = self
-            .exchange
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        waiters.recv = None;
-        waiters.send = None;
+        self.exchange.release_waiters();
     }
 }
 

@@ -86,6 +86,15 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// Releases the loop futures a cycle left parked. Futures are Python
+    /// objects: the cycle calls this from its Drop, with the GIL, rather than
+    /// leave them to a tokio thread that may drop the exchange last.
+    pub fn release_waiters(&self) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        waiters.recv = None;
+        waiters.send = None;
+    }
+
     pub fn new(events: Arc<Queue<Event>>, waiting: Waiting) -> Arc<Self> {
         Arc::new(Exchange {
             inner: Mutex::new(Inner::default()),

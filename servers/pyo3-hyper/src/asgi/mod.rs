@@ -85,6 +85,23 @@ impl PyCtx {
             .recv = Some(future.clone().unbind());
         Ok((future, self.receive_later.bind(py).clone()))
     }
+
+    /// A `send()` that must wait for the client to drain the response
+    /// (HTTP body or WebSocket frames past the high-water mark): a loop
+    /// future the exchange resolves once the queue is below it.
+    pub fn park_send<'py>(
+        &self,
+        py: Python<'py>,
+        exchange: &Exchange,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let future = self.create_future.bind(py).call0()?;
+        exchange
+            .waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send = Some(future.clone().unbind());
+        Ok(future)
+    }
 }
 
 /// The interpreter side: drains the event queue on the asyncio loop thread.

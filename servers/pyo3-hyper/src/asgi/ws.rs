@@ -360,26 +360,13 @@ impl WsCycle {
 
     fn wait_drained<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.exchange.lock().send_waiting = true;
-        let future = self.ctx.create_future.bind(py).call0()?;
-        self.exchange
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send = Some(future.clone().unbind());
-        Ok(future)
+        self.ctx.park_send(py, &self.exchange)
     }
 }
 
 impl Drop for WsCycle {
     fn drop(&mut self) {
-        // Futures are Python objects: release them here, with the GIL.
-        let mut waiters = self
-            .exchange
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        waiters.recv = None;
-        waiters.send = None;
+        self.exchange.release_waiters();
     }
 }
 
